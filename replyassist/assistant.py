@@ -1,0 +1,292 @@
+"""The one place that composes the stages into a suggestion. No NLP of its own.
+
+>>> from replyassist import ReplyAssistant
+>>> assistant = ReplyAssistant.from_corpus("faq_corpus/shop")          # doctest: +SKIP
+>>> s = assistant.suggest("Wo bleibt meine Bestellung 4711?", customer_name="Jonas",
+...                       channel="email", agent_name="Mira K.")       # doctest: +SKIP
+>>> s.language, s.matches[0].faq_id, s.draft.text                       # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+import numpy as np
+
+from .corpus import FaqCorpus, load_corpus
+from .drafting import Draft, Drafter, DraftRequest
+from .embeddings import Embedder, get_embedder
+from .errors import ConfigError, InputError, ReplyAssistError
+from .language import LanguageDetector, LanguageHints, LanguageResult
+from .matching import FaqIndex, Match, MatchResult
+from .settings import Settings, load_settings
+from .signals import Escalation, ModerationResult, SentimentResult, SignalAnalyzer, Signals
+from .text import PreparedText, prepare_message
+from .tone import ToneChecker, ToneFinding
+
+__all__ = ["Message", "Suggestion", "ReplyAssistant", "SCHEMA"]
+
+#: Version tag of the JSON produced by :meth:`Suggestion.to_dict` (and ``replyassist suggest --json``).
+SCHEMA = "replyassist.suggestion/1"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One incoming message and what the help desk knows around it.
+
+    ``history``: earlier messages of this customer, oldest first, as plain texts or dicts with
+    ``text``, ``date`` (ISO), ``direction`` ("in" from the customer / "out" from the team).
+    ``values``: extra placeholder values for the answer template (``{"order_id": "4711"}``).
+    """
+
+    text: str
+    customer_name: str | None = None
+    agent_name: str | None = None
+    channel: str | None = None
+    customer_language: str | None = None
+    locale: str | None = None
+    history: Sequence[Any] = ()
+    values: Mapping[str, str] = field(default_factory=dict)
+    id: str | None = None
+
+    @classmethod
+    def coerce(cls, item: "str | Message | Mapping[str, Any]") -> "Message":
+        if isinstance(item, Message):
+            return item
+        if isinstance(item, str):
+            return cls(text=item)
+        if isinstance(item, Mapping):
+            known = {f for f in cls.__dataclass_fields__}
+            unknown = sorted(set(item) - known)
+            if unknown:
+                raise InputError(f"Unknown message field(s) {unknown}; valid: {sorted(known)}.", code="E105")
+            return cls(**dict(item))
+        raise InputError.not_text(item)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Everything replyassist found for one message. ``to_dict()`` is the stable JSON schema."""
+
+    message: PreparedText
+    language_result: LanguageResult
+    match: MatchResult
+    signals: Signals
+    draft: Draft
+    tone: tuple[ToneFinding, ...]
+    message_translation: Any = None
+    notes: tuple[str, ...] = ()
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    id: str | None = None
+
+    @property
+    def language(self) -> str | None:
+        return self.language_result.language
+
+    @property
+    def language_confidence(self) -> float:
+        return self.language_result.confidence
+
+    @property
+    def matches(self) -> tuple[Match, ...]:
+        return self.match.matches
+
+    @property
+    def sentiment(self) -> SentimentResult:
+        return self.signals.sentiment
+
+    @property
+    def moderation(self) -> ModerationResult:
+        return self.signals.moderation
+
+    @property
+    def escalation(self) -> Escalation:
+        return self.signals.escalation
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dict; keys documented in ``docs/json-schema.md``."""
+        return {
+            "schema": SCHEMA,
+            "id": self.id,
+            "message": {"text": self.message.text, "clean": self.message.clean, "truncated": self.message.truncated,
+                        "pii": [s.to_dict() for s in self.message.pii]},
+            "language": self.language_result.to_dict(),
+            "match": {"band": self.match.band, "confidence": round(float(self.match.confidence), 4),
+                      "matches": [m.to_dict() for m in self.match.matches]},
+            "sentiment": self.signals.sentiment.to_dict(),
+            "moderation": self.signals.moderation.to_dict(),
+            "escalation": self.signals.escalation.to_dict(),
+            "draft": self.draft.to_dict(),
+            "tone": [f.to_dict() for f in self.tone],
+            "message_translation": self.message_translation.to_dict() if self.message_translation is not None else None,
+            "notes": list(self.notes),
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class ReplyAssistant:
+    """Composes the stages; load once, then call :meth:`suggest` / :meth:`suggest_many` many times.
+
+    >>> assistant = ReplyAssistant.from_corpus("faq_corpus/shop")            # doctest: +SKIP
+    >>> assistant.suggest("Hol van a csomagom?").draft.language              # doctest: +SKIP
+    'hu'
+    """
+
+    def __init__(self, corpus: FaqCorpus, settings: Settings | Mapping[str, Any] | str | Path | None = None, *,
+                 embedder: Embedder | None = None, translator: Any = None) -> None:
+        self.settings = load_settings(settings)
+        self.corpus = corpus
+        self.embedder = embedder or get_embedder(self.settings.embedder)
+        cache_dir = Path(self.settings.cache_dir) / "index" if self.settings.cache_dir else None
+        self.index = FaqIndex(corpus, self.embedder, self.settings.matching, cache_dir=cache_dir)
+        languages = corpus.languages if self.settings.restrict_languages else None
+        self.detector = LanguageDetector(languages=languages) if languages else LanguageDetector()
+        self.signals = SignalAnalyzer(self.settings.signals)
+        self.translator = translator if translator is not None else self._make_translator()
+        self.drafter = Drafter(self.settings.drafting, translator=self.translator)
+        self.tone_checker = ToneChecker(self.settings.drafting) if _accepts_arg(ToneChecker) else ToneChecker()
+
+    @classmethod
+    def from_corpus(cls, path: str | Path, settings: Settings | Mapping[str, Any] | str | Path | None = None,
+                    **kwargs: Any) -> "ReplyAssistant":
+        """Load the corpus at ``path`` and the offline default models."""
+        return cls(load_corpus(path), settings, **kwargs)
+
+    def _make_translator(self) -> Any:
+        if self.settings.translator == "none":
+            return None
+        from .translation import ArgosTranslator, SafeTranslator
+        cache = Path(self.settings.cache_dir) / "translations" if self.settings.cache_dir else None
+        return SafeTranslator(ArgosTranslator(), cache_dir=cache)
+
+    # ------------------------------------------------------------------------------------------
+
+    def suggest(self, text: str, *, customer_name: str | None = None, agent_name: str | None = None,
+                channel: str | None = None, customer_language: str | None = None, locale: str | None = None,
+                history: Sequence[Any] = (), values: Mapping[str, str] | None = None,
+                now: datetime | None = None) -> Suggestion:
+        """Suggest a reply to one message. Raises :class:`~replyassist.errors.InputError` for bad input.
+
+        >>> s = assistant.suggest("Wo bleibt meine Bestellung 4711?", customer_name="Jonas",
+        ...                       channel="email", agent_name="Mira K.")   # doctest: +SKIP
+        """
+        msg = Message(text=text, customer_name=customer_name, agent_name=agent_name, channel=channel,
+                      customer_language=customer_language, locale=locale, history=tuple(history),
+                      values=dict(values or {}))
+        result = self.suggest_many([msg], now=now, on_error="raise")[0]
+        assert isinstance(result, Suggestion)
+        return result
+
+    def suggest_many(self, messages: Iterable["str | Message | Mapping[str, Any]"], *, now: datetime | None = None,
+                     on_error: Literal["raise", "return"] = "raise") -> list["Suggestion | ReplyAssistError"]:
+        """Suggest replies for many messages: one batched encode, vectorised matching and scoring.
+
+        With ``on_error="return"`` a bad message yields its :class:`ReplyAssistError` in its place
+        (nothing is dropped, order is kept); with ``"raise"`` the first bad message raises.
+        """
+        if on_error not in ("raise", "return"):
+            raise ConfigError(f"on_error must be 'raise' or 'return', got {on_error!r}.")
+        items = list(messages)
+        results: list[Suggestion | ReplyAssistError | None] = [None] * len(items)
+        ok: list[tuple[int, Message, PreparedText]] = []
+        for i, item in enumerate(items):
+            try:
+                msg = Message.coerce(item)
+                ok.append((i, msg, prepare_message(msg.text, max_chars=self.settings.max_message_chars)))
+            except ReplyAssistError as exc:
+                if on_error == "raise":
+                    raise
+                results[i] = exc
+        if ok:
+            for (i, _, _), sugg in zip(ok, self._run([(m, p) for _, m, p in ok], now)):
+                results[i] = sugg
+        return [r for r in results if r is not None]
+
+    def _run(self, batch: list[tuple[Message, PreparedText]], now: datetime | None) -> list[Suggestion]:
+        t: dict[str, float] = {}
+        n = len(batch)
+        t0 = time.perf_counter()
+        langs = [self.detector.detect(p.clean, hints=self._hints(m)) for m, p in batch]
+        t["language"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        vectors = self.embedder.encode([p.clean for _, p in batch])
+        t["embed"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        matches = self.index.search(vectors, texts=[p.clean for _, p in batch], languages=[r.language for r in langs])
+        t["match"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sigs = self.signals.analyze([p.text for _, p in batch], vectors, [r.language for r in langs],
+                                    channels=[m.channel for m, _ in batch],
+                                    histories=[_history_texts(m.history) for m, _ in batch])
+        t["signals"] = time.perf_counter() - t0
+        out = []
+        t_draft = t_tone = t_tr = 0.0
+        for (msg, prep), lang, match, sig in zip(batch, langs, matches, sigs):
+            t0 = time.perf_counter()
+            draft = self.drafter.draft(DraftRequest(
+                message=prep.text, language=lang.language, script=lang.script, match=match, corpus=self.corpus,
+                sentiment_label=sig.sentiment.label, escalation_action=sig.escalation.action,
+                customer_name=msg.customer_name, agent_name=msg.agent_name, channel=msg.channel,
+                history=tuple(msg.history), values=dict(msg.values), now=now))
+            t_draft += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            tone = self.tone_checker.check(draft, customer_register=_customer_register(self.drafter, prep.text, lang),
+                                           negative_customer=sig.sentiment.label == "negative", channel=msg.channel)
+            t_tone += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            translation, notes = self._translate_for_agent(prep, lang)
+            t_tr += time.perf_counter() - t0
+            if lang.language is None:
+                notes = notes + ("language could not be determined; drafted in the corpus default language",)
+            if prep.truncated:
+                notes = notes + (f"message truncated to {len(prep.text)} characters",)
+            timings = {k: v * 1000 / n for k, v in t.items()} | {"draft": t_draft * 1000, "tone": t_tone * 1000}
+            if translation is not None:
+                timings["translate"] = t_tr * 1000
+            out.append(Suggestion(message=prep, language_result=lang, match=match, signals=sig, draft=draft,
+                                  tone=tuple(tone), message_translation=translation, notes=notes,
+                                  timings_ms=timings, id=msg.id))
+        return out
+
+    def _hints(self, msg: Message) -> LanguageHints:
+        return LanguageHints(customer_language=msg.customer_language, locale=msg.locale,
+                             corpus_languages=self.corpus.languages)
+
+    def _translate_for_agent(self, prep: PreparedText, lang: LanguageResult) -> tuple[Any, tuple[str, ...]]:
+        target = self.settings.agent_language
+        if not target or lang.language in (None, target):
+            return None, ()
+        if self.translator is None:
+            return None, (f"message is in {lang.language}; no translator configured to show it in {target}",)
+        try:
+            return self.translator.translate(prep.clean, lang.language, target), ()
+        except ReplyAssistError as exc:
+            return None, (f"message not translated for the agent: {exc.message}",)
+
+
+def _history_texts(history: Sequence[Any]) -> list[str]:
+    out = []
+    for h in history:
+        if isinstance(h, str):
+            out.append(h)
+        elif isinstance(h, Mapping) and isinstance(h.get("text"), str):
+            out.append(h["text"])
+        elif hasattr(h, "text"):
+            out.append(str(getattr(h, "text")))
+    return out
+
+
+def _customer_register(drafter: Any, text: str, lang: LanguageResult) -> str | None:
+    detect = getattr(drafter, "detect_register", None)
+    return detect(text, lang.language) if callable(detect) else None
+
+
+def _accepts_arg(cls: type) -> bool:
+    import inspect
+    try:
+        return len(inspect.signature(cls).parameters) > 0
+    except (TypeError, ValueError):
+        return False

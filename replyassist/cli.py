@@ -1,0 +1,218 @@
+"""The ``replyassist`` command line: a thin layer over the public API.
+
+    replyassist suggest --corpus faq_corpus/shop "Hol van a csomagom? Már két hete várok!"
+    echo "Wo bleibt meine Bestellung?" | replyassist suggest --corpus faq_corpus/shop --json
+    replyassist detect "Gde je moja porudžbina?"
+    replyassist corpus check faq_corpus/shop
+    replyassist evaluate --corpus faq_corpus/shop --queries examples/shop_queries.csv
+    replyassist gaps examples/messages_log.csv --corpus faq_corpus/shop --out gap_report
+    replyassist models install-translation de en
+
+Exit codes: 0 success, 1 failure while processing, 2 bad input or usage (message says what to do).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+from .errors import InputError, ReplyAssistError
+
+__all__ = ["main"]
+
+
+def _read_message(args: argparse.Namespace) -> str:
+    if args.message and args.message != "-":
+        return " ".join(args.message)
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InputError("No message given. Pass it as an argument or on standard input "
+                         "(echo 'text' | replyassist suggest --corpus DIR).", code="E106")
+    from .text import decode_bytes
+    data = sys.stdin.buffer.read()
+    return decode_bytes(data, source="standard input", errors=args.encoding_errors)
+
+
+def _values(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for p in pairs:
+        if "=" not in p:
+            raise InputError(f"--value expects name=value, got {p!r}.", code="E107")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def _print_suggestion(s: Any) -> None:
+    d = s.to_dict()
+    lang = d["language"]
+    w = print
+    w(f"Language:   {lang.get('language') or 'undetermined'}"
+      + (f" ({lang.get('script')})" if lang.get("script") else "")
+      + f"  confidence {lang.get('confidence', 0):.2f}")
+    w(f"FAQ match:  {d['match']['band']} (confidence {d['match']['confidence']:.2f})")
+    for m in d["match"]["matches"][:3]:
+        w(f"   {m['score']:.3f}  {m['faq_id']:<28} [{m['language']}] {m['question']}")
+    sen = d["sentiment"]
+    w(f"Sentiment:  {sen['label']} ({sen['score']:+.2f})")
+    mod = d["moderation"]
+    if mod.get("flagged"):
+        w(f"Moderation: FLAGGED - {'; '.join(mod.get('reasons', []))}")
+    esc = d["escalation"]
+    w(f"Escalation: {esc['level']} -> {esc['action']}")
+    for r in esc.get("reasons", []):
+        w(f"   - {r}")
+    dr = d["draft"]
+    w(f"\nDraft ({dr['language']}, {dr['register']}{', machine-translated' if dr.get('machine_translated') else ''}):")
+    w("-" * 60)
+    w(dr["text"])
+    w("-" * 60)
+    for n in dr.get("notes", []):
+        w(f"note: {n}")
+    if d["tone"]:
+        w("Tone check:")
+        for f in d["tone"]:
+            w(f"   [{f['kind']}] {f['message']}" + (f" -> {f['suggestion']}" if f.get("suggestion") else ""))
+    else:
+        w("Tone check: no findings")
+    if d.get("message_translation"):
+        w(f"Message for the agent ({d['message_translation'].get('target_language')}): {d['message_translation'].get('text')}")
+    for n in d["notes"]:
+        w(f"note: {n}")
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from .assistant import ReplyAssistant
+    text = _read_message(args)
+    assistant = ReplyAssistant.from_corpus(args.corpus, args.settings)
+    history = [json.loads(h) if h.lstrip().startswith("{") else h for h in args.history]
+    s = assistant.suggest(text, customer_name=args.customer_name, agent_name=args.agent_name, channel=args.channel,
+                          customer_language=args.customer_language, locale=args.locale, history=history,
+                          values=_values(args.value))
+    if args.json:
+        json.dump(s.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_suggestion(s)
+    return 0
+
+
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from .language import LanguageHints, detect_language
+    text = _read_message(args)
+    hints = LanguageHints(customer_language=args.customer_language, locale=args.locale)
+    r = detect_language(text, hints=hints, segments=args.segments)
+    print(json.dumps(r.to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_corpus_check(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    c = load_corpus(args.path)
+    per_lang = {lang: sum(1 for e in c.entries if lang in e.answers) for lang in c.languages}
+    print(f"OK: {c.name!r}: {len(c.entries)} entries; answers per language: "
+          + ", ".join(f"{k} {v}" for k, v in per_lang.items()) + f"; content hash {c.content_hash}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_corpus
+    report = evaluate_corpus(args.corpus, args.queries, settings=args.settings)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.to_markdown())
+    return 0
+
+
+def _cmd_gaps(args: argparse.Namespace) -> int:
+    from .gaps import run_gaps_cli
+    return int(run_gaps_cli(args.messages, args.corpus, args.out, settings=args.settings,
+                            progress=not args.no_progress) or 0)
+
+
+def _cmd_install_translation(args: argparse.Namespace) -> int:
+    from .translation import install_translation_pair
+    install_translation_pair(args.source, args.target)
+    print(f"Installed translation {args.source} -> {args.target}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="replyassist", description="Multilingual reply suggestions for support teams.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("suggest", help="suggest a reply to one message (argument or standard input)")
+    s.add_argument("message", nargs="*", help="the customer's message; omit or '-' to read standard input")
+    s.add_argument("--corpus", required=True, help="FAQ corpus folder (see docs/corpus-format.md)")
+    s.add_argument("--json", action="store_true", help="print the suggestion as JSON (docs/json-schema.md)")
+    s.add_argument("--customer-name")
+    s.add_argument("--agent-name")
+    s.add_argument("--channel", help="email, chat, twitter, facebook, instagram, forum, phone, ...")
+    s.add_argument("--customer-language", help="the customer's known language (ISO 639-1), a hint")
+    s.add_argument("--locale", help="the channel's or market's locale, e.g. de-AT, a hint")
+    s.add_argument("--history", action="append", default=[],
+                   help="an earlier message (text or JSON with text/date/direction); repeatable")
+    s.add_argument("--value", action="append", default=[], help="placeholder value name=value; repeatable")
+    s.add_argument("--settings", help="settings file (.toml or .yaml)")
+    s.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict",
+                   help="how to treat invalid UTF-8 on standard input (default: strict = error)")
+    s.set_defaults(func=_cmd_suggest)
+
+    d = sub.add_parser("detect", help="detect the language of a text")
+    d.add_argument("message", nargs="*")
+    d.add_argument("--customer-language")
+    d.add_argument("--locale")
+    d.add_argument("--segments", action="store_true", help="also list language segments of a mixed text")
+    d.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict")
+    d.set_defaults(func=_cmd_detect)
+
+    c = sub.add_parser("corpus", help="corpus tools")
+    csub = c.add_subparsers(dest="corpus_command", required=True)
+    cc = csub.add_parser("check", help="validate a corpus and list every problem with file and line")
+    cc.add_argument("path")
+    cc.set_defaults(func=_cmd_corpus_check)
+
+    e = sub.add_parser("evaluate", help="measure a corpus against labelled questions (accuracy, no-match, calibration)")
+    e.add_argument("--corpus", required=True)
+    e.add_argument("--queries", required=True, help="CSV or JSONL with text and expected_faq_id (empty = no match)")
+    e.add_argument("--settings")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=_cmd_evaluate)
+
+    g = sub.add_parser("gaps", help="FAQ-gap analysis over a message log (CSV or JSONL)")
+    g.add_argument("messages")
+    g.add_argument("--corpus", required=True)
+    g.add_argument("--out", required=True, help="report folder (HTML, JSON, CSV)")
+    g.add_argument("--settings")
+    g.add_argument("--no-progress", action="store_true")
+    g.set_defaults(func=_cmd_gaps)
+
+    m = sub.add_parser("models", help="model management")
+    msub = m.add_subparsers(dest="models_command", required=True)
+    it = msub.add_parser("install-translation", help="download and install an argos language pack (needs internet)")
+    it.add_argument("source")
+    it.add_argument("target")
+    it.set_defaults(func=_cmd_install_translation)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``replyassist`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        print(f"replyassist: error: {exc}", file=sys.stderr)
+        return 2
+    except ReplyAssistError as exc:
+        print(f"replyassist: error: {exc}", file=sys.stderr)
+        return 2 if exc.code.startswith(("E0", "E2", "E4")) else 1
+    except KeyboardInterrupt:
+        print("replyassist: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Typed settings for the whole pipeline, from code, a dict, or a TOML/YAML file.
+
+Each stage owns its settings class (``MatchSettings`` in ``matching.py``, ``SignalSettings`` in
+``signals``, ``DraftSettings`` in ``drafting.py``); this module only names the sections and
+checks them up front, so a typo fails at start-up with the list of valid keys, not mid-run.
+
+Backends are named, not imported, so they can be swapped without code changes::
+
+    # replyassist.toml
+    embedder = "e5-small"                 # or "minilm", "sentence-transformers:/path/to/model"
+    translator = "none"                   # or "argos"
+    [matching]
+    top_k = 5
+    [drafting]
+    formality = "mirror"
+
+>>> s = Settings.from_dict({"embedder": "e5-small", "matching": {"top_k": 3}})
+>>> s.matching.top_k
+3
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+_TRANSLATORS = ("none", "argos")
+
+
+def _section(cls: type, data: Mapping[str, Any] | None, name: str) -> Any:
+    if data is None:
+        return cls()
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"Settings section [{name}] must be a table/mapping, got {type(data).__name__}.")
+    from_dict = getattr(cls, "from_dict", None)
+    if callable(from_dict):
+        return from_dict(dict(data))
+    valid = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - valid)
+    if unknown:
+        raise ConfigError(f"Unknown setting(s) {unknown} in [{name}]. Valid keys: {sorted(valid)}.")
+    try:
+        return cls(**data)
+    except TypeError as exc:
+        raise ConfigError(f"Invalid [{name}] settings: {exc}.") from None
+
+
+def _match_cls() -> type:
+    from .matching import MatchSettings
+    return MatchSettings
+
+
+def _signal_cls() -> type:
+    from .signals import SignalSettings
+    return SignalSettings
+
+
+def _draft_cls() -> type:
+    from .drafting import DraftSettings
+    return DraftSettings
+
+
+@dataclass
+class Settings:
+    """All settings. Every field has an offline default.
+
+    - ``embedder``: ``"e5-small"`` (default, offline), ``"minilm"``, ``"sentence-transformers:<name|path>"``.
+    - ``translator``: ``"none"`` (default) or ``"argos"`` (needs ``replyassist[translate]`` and language packs).
+    - ``agent_language``: when set (and a translator is configured), incoming messages in other
+      languages are also translated into it for the agent, the original kept beside it.
+    - ``cache_dir``: where corpus vectors and the per-text embedding cache live.
+    - ``max_message_chars``: longer messages are truncated (and say so), not rejected.
+    - ``restrict_languages``: limit language detection to the corpus's languages.
+    """
+
+    embedder: str = "e5-small"
+    translator: str = "none"
+    agent_language: str | None = None
+    cache_dir: str | None = None
+    max_message_chars: int = 20_000
+    restrict_languages: bool = False
+    matching: Any = None
+    signals: Any = None
+    drafting: Any = None
+
+    def __post_init__(self) -> None:
+        if self.translator not in _TRANSLATORS:
+            raise ConfigError(f"translator must be one of {_TRANSLATORS}, got {self.translator!r}.")
+        if not isinstance(self.max_message_chars, int) or self.max_message_chars < 100:
+            raise ConfigError(f"max_message_chars must be an integer >= 100, got {self.max_message_chars!r}.")
+        self.matching = _section(_match_cls(), self.matching, "matching")
+        self.signals = _section(_signal_cls(), self.signals, "signals")
+        self.drafting = _section(_draft_cls(), self.drafting, "drafting")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Settings":
+        """Build settings from a dict with the same shape as the TOML file."""
+        valid = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - valid)
+        if unknown:
+            raise ConfigError(f"Unknown setting(s) {unknown}. Valid top-level keys: {sorted(valid)}.")
+        return cls(**dict(data))
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Settings":
+        """Read settings from a ``.toml`` or ``.yaml``/``.yml`` file."""
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"Settings file {p} not found.")
+        text = p.read_text(encoding="utf-8")
+        try:
+            if p.suffix == ".toml":
+                if sys.version_info >= (3, 11):
+                    import tomllib
+                else:  # pragma: no cover
+                    import tomli as tomllib
+                data = tomllib.loads(text)
+            else:
+                import yaml
+                data = yaml.safe_load(text) or {}
+        except Exception as exc:
+            raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
+        return cls.from_dict(data)
+
+
+def load_settings(source: "Settings | Mapping[str, Any] | str | Path | None") -> Settings:
+    """Settings from an instance, a dict, a file path, or ``None`` (defaults)."""
+    if source is None:
+        return Settings()
+    if isinstance(source, Settings):
+        return source
+    if isinstance(source, Mapping):
+        return Settings.from_dict(source)
+    return Settings.from_file(source)

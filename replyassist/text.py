@@ -1,0 +1,178 @@
+"""Input validation and cleaning, done once per message and shared by every stage.
+
+>>> p = prepare_message("Hi @shop, where is order #4711?? https://x.io/t  \\n> old quoted text")
+>>> p.clean
+'Hi, where is order #4711??'
+>>> [(s.kind, p.text[s.start:s.end]) for s in p.pii]
+[('order_id', '#4711'), ('url', 'https://x.io/t')]
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import InputError
+
+__all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "decode_bytes", "MAX_CHARS"]
+
+#: Messages longer than this are cut (``PreparedText.truncated``), not rejected.
+MAX_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """A character span ``[start, end)`` of a given kind."""
+
+    start: int
+    end: int
+    kind: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A message after validation: ``text`` normalised, ``clean`` ready for the models."""
+
+    original: str
+    text: str
+    clean: str
+    truncated: bool = False
+    pii: tuple[Span, ...] = field(default_factory=tuple)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MENTION = re.compile(r"(?<![\w@])@\w{1,30}\b")
+_HASHTAG = re.compile(r"(?<!\w)#([^\W\d_]\w*)")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
+_CARD = re.compile(r"\b(?:\d{4}[ -]){3}\d{4}\b")
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}[\s/-]?(?:\(?\d{1,4}\)?[\s/-]?){2,4}\d{2,4}\b|(?<!\w)0\d{1,3}[\s/-]\d{3,4}[\s/-]?\d{3,4}\b")
+_ORDER = re.compile(
+    r"(?P<v>#\s?\d{3,12}\b|\b[A-Z]{2,5}-\d{2,6}(?:-\d{2,8})?\b)|"
+    r"\b(?:order|bestellung|auftrag|rendelés\w*|porudžbin\w*|narudžb\w*|ticket|tiket|nummer|szám|broj)"
+    r"(?:\s(?:nr\.?|no\.?|br\.?|number|nummer|száma))?\s(?P<w>\d{3,12})\b", re.I)
+_QUOTE_HEADER = re.compile(
+    r"^(?:On .{0,120} wrote:|Am .{0,120} schrieb .{0,80}:|.{0,120} írta:|.{0,80}(?:je napisao|je napisala|napisao je|написао је).{0,40}:"
+    r"|-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Eredeti üzenet|Originalna poruka)\s*-{2,}|From: .+|Von: .+|Feladó: .+|Šalje: .+)\s*$",
+    re.I | re.M)
+_SIGNATURE = re.compile(
+    r"^(?:-- ?|Sent from my .+|Gesendet von .+|Von meinem .+ gesendet|Küldve .+|Poslato sa .+|Poslano s .+|Послато са .+)$",
+    re.I | re.M)
+
+
+def decode_bytes(data: bytes, *, source: str = "input", errors: str = "strict") -> str:
+    """Decode UTF-8 bytes (a BOM is dropped); with ``errors="strict"`` bad bytes raise a clear error.
+
+    >>> decode_bytes(b"caf\\xc3\\xa9")
+    'café'
+    """
+    try:
+        return data.decode("utf-8-sig", errors=errors)
+    except UnicodeDecodeError as exc:
+        raise InputError.bad_encoding(source, f"byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
+
+
+def _normalise(text: str) -> str:
+    text = _SURROGATE.sub("\ufffd", text)
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    text = re.sub(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _strip_quotes_and_signature(text: str) -> str:
+    lines = text.split("\n")
+    kept: list[str] = []
+    for line in lines:
+        if _QUOTE_HEADER.match(line) or _SIGNATURE.match(line):
+            break  # everything after a quote header or signature marker is not the new message
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    out = "\n".join(kept).strip()
+    return out or text  # a message that is *only* a quote: keep it rather than lose it
+
+
+def _clean(text: str) -> str:
+    t = _strip_quotes_and_signature(text)
+    t = _URL.sub(" ", t)
+    t = _MENTION.sub(" ", t)
+    t = _HASHTAG.sub(r"\1", t)
+    t = re.sub(r"[ \t]+", " ", t)
+    t = re.sub(r" ?\n ?", "\n", t)
+    t = re.sub(r" ([,.!?;:])", r"\1", t)
+    t = re.sub(r"^[,;:\s]+", "", t)
+    return t.strip()
+
+
+def find_pii(text: str) -> tuple[Span, ...]:
+    """Spans of personal data in ``text``: email, url, iban, card, phone, order_id (no overlaps).
+
+    >>> [s.kind for s in find_pii("mail a@b.com or +36 30 123 4567, order ORD-2024-0042")]
+    ['email', 'phone', 'order_id']
+    """
+    spans: list[Span] = []
+    taken = [False] * (len(text) + 1)
+    for kind, rx in (("email", _EMAIL), ("url", _URL), ("iban", _IBAN), ("card", _CARD),
+                     ("phone", _PHONE), ("order_id", _ORDER)):
+        for m in rx.finditer(text):
+            group = next((g for g in ("v", "w") if g in rx.groupindex and m.group(g)), 0)
+            start, end = m.span(group)
+            if any(taken[start:end]):
+                continue
+            for i in range(start, end):
+                taken[i] = True
+            spans.append(Span(start, end, kind))
+    return tuple(sorted(spans, key=lambda s: s.start))
+
+
+def mask_pii(text: str, spans: tuple[Span, ...] | None = None) -> str:
+    """Replace personal data by ``[EMAIL]``, ``[PHONE]``, ``[ORDER_ID]``...
+
+    >>> mask_pii("write to anna@example.com about #12345")
+    'write to [EMAIL] about [ORDER_ID]'
+    """
+    spans = find_pii(text) if spans is None else spans
+    out, pos = [], 0
+    for s in sorted(spans, key=lambda s: s.start):
+        out.append(text[pos:s.start])
+        out.append(f"[{s.kind.upper()}]")
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText:
+    """Validate and normalise one incoming message.
+
+    - ``str`` only (bytes: decode first, see :func:`decode_bytes`);
+    - Unicode NFC, control and invisible characters removed, whitespace folded;
+    - longer than ``max_chars``: cut, with ``truncated=True`` (a 1 MB message is not an error);
+    - empty after that: :class:`~replyassist.errors.InputError` ``E101``. Emoji-only text is kept.
+
+    >>> prepare_message("  Wo ist\\x00 mein   Paket? ").text
+    'Wo ist mein Paket?'
+    """
+    if not isinstance(text, str):
+        raise InputError.not_text(text)
+    if max_chars < 1:
+        raise InputError(f"max_chars must be positive, got {max_chars}.", code="E104")
+    truncated = False
+    if len(text) > max_chars * 2:  # cheap pre-cut so a huge message is not normalised in full
+        text, truncated = text[: max_chars * 2], True
+    norm = _normalise(text)
+    if len(norm) > max_chars:
+        cut = norm.rfind(" ", 0, max_chars)
+        norm, truncated = norm[: cut if cut > max_chars // 2 else max_chars], True
+    if not norm:
+        raise InputError.empty_message()
+    clean = _clean(norm) or norm
+    return PreparedText(original=text, text=norm, clean=clean, truncated=truncated, pii=find_pii(norm))
