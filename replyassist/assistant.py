@@ -237,7 +237,7 @@ class ReplyAssistant:
                                            negative_customer=sig.sentiment.label == "negative", channel=msg.channel)
             t_tone += time.perf_counter() - t0
             t0 = time.perf_counter()
-            translation, notes = self._translate_for_agent(prep, lang)
+            translation, notes = self._translate_for_agent(prep, lang, (msg.customer_name, msg.agent_name))
             t_tr += time.perf_counter() - t0
             if lang.language is None:
                 notes = notes + ("language could not be determined; drafted in the corpus default language",)
@@ -255,14 +255,16 @@ class ReplyAssistant:
         return LanguageHints(customer_language=msg.customer_language, locale=msg.locale,
                              corpus_languages=self.corpus.languages)
 
-    def _translate_for_agent(self, prep: PreparedText, lang: LanguageResult) -> tuple[Any, tuple[str, ...]]:
+    def _translate_for_agent(self, prep: PreparedText, lang: LanguageResult,
+                             names: Sequence[str | None] = ()) -> tuple[Any, tuple[str, ...]]:
         target = self.settings.agent_language
         if not target or lang.language in (None, target):
             return None, ()
         if self.translator is None:
             return None, (f"message is in {lang.language}; no translator configured to show it in {target}",)
         try:
-            return self.translator.translate(prep.clean, lang.language, target), ()
+            protect = tuple(n for n in names if n)
+            return self.translator.translate(prep.clean, lang.language, target, protect=protect), ()
         except ReplyAssistError as exc:
             return None, (f"message not translated for the agent: {exc.message}",)
 

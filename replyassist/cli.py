@@ -132,10 +132,8 @@ def _cmd_gaps(args: argparse.Namespace) -> int:
 
 
 def _cmd_install_translation(args: argparse.Namespace) -> int:
-    from .translation import install_translation_pair
-    install_translation_pair(args.source, args.target)
-    print(f"Installed translation {args.source} -> {args.target}.")
-    return 0
+    from .translation import cli_install_translation
+    return cli_install_translation(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,8 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("models", help="model management")
     msub = m.add_subparsers(dest="models_command", required=True)
     it = msub.add_parser("install-translation", help="download and install an argos language pack (needs internet)")
-    it.add_argument("source")
-    it.add_argument("target")
+    it.add_argument("source", nargs="?", help="source language, e.g. de")
+    it.add_argument("target", nargs="?", help="target language, e.g. en")
+    it.add_argument("--file", action="append", help="install a downloaded .argosmodel file instead (repeatable)")
+    it.add_argument("--packages-dir", help="where to install the packs (default: argostranslate's folder)")
     it.set_defaults(func=_cmd_install_translation)
     return p
 
