@@ -1,0 +1,123 @@
+"""Exact Serbian transliteration between Latin (gajica) and Cyrillic (vukovica).
+
+Latin -> Cyrillic handles the digraphs ``lj``, ``nj``, ``dž`` (any case: ``Lj``, ``LJ``) and a
+short list of words where the two letters belong to different morphemes (``injekcija`` ->
+``инјекција``, ``nadživeti`` -> ``надживети``). Tokens that are not Serbian words are left as
+they are: ``{placeholders}``, URLs, e-mail addresses, tokens with digits (order/ticket ids)
+and words with letters Serbian does not use (q, w, x, y: ``WhatsApp``, ``Wi-Fi``).
+
+>>> latin_to_cyrillic("Ljubazno molimo, pošaljite broj porudžbine KS-1234 na info@shop.rs.")
+'Љубазно молимо, пошаљите број поруџбине KS-1234 на info@shop.rs.'
+>>> cyrillic_to_latin("Поруџбина је послата.")
+'Porudžbina je poslata.'
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["latin_to_cyrillic", "cyrillic_to_latin", "cyrillic_to_latin_with_map", "has_cyrillic"]
+
+_L2C_SINGLE = {
+    "a": "а", "b": "б", "c": "ц", "č": "ч", "ć": "ћ", "d": "д", "đ": "ђ", "e": "е", "f": "ф", "g": "г",
+    "h": "х", "i": "и", "j": "ј", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р",
+    "s": "с", "š": "ш", "t": "т", "u": "у", "v": "в", "z": "з", "ž": "ж",
+}
+_L2C_DIGRAPH = {"lj": "љ", "nj": "њ", "dž": "џ"}
+_C2L = {c: l for l, c in _L2C_SINGLE.items()} | {"љ": "lj", "њ": "nj", "џ": "dž"}
+
+# Words (stems, lower case, matched at the start of a word) where "nj"/"dž"/"lj" are two sounds.
+_EXCEPTIONS = {
+    "injekc": "инјекц", "injunk": "инјунк", "konjunk": "конјунк", "konjug": "конјуг", "vanjezi": "ванјези",
+    "nadživ": "наджив", "nadžup": "наджуп", "podžanr": "поджанр", "podžup": "поджуп", "odživ": "оджив",
+}
+
+# Things never transliterated.
+_PROTECT = re.compile(
+    r"\{[a-z_][a-z0-9_]*\}"                       # placeholders
+    r"|(?:https?://|www\.)\S+"                    # URLs
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"              # e-mail addresses
+    r"|[\w./:#+-]*\d[\w./:#+-]*"                   # tokens with digits (ids, times, prices)
+    r"|\w*[qwxyQWXY]\w*(?:[-']\w+)*",             # foreign words (letters Serbian lacks)
+    re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def has_cyrillic(text: str) -> bool:
+    """True if ``text`` contains Cyrillic letters."""
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+def _case_like(src: str, out: str) -> str:
+    if src.isupper() and len(src) > 1:
+        return out.upper()
+    if src[:1].isupper():
+        return out[:1].upper() + out[1:]
+    return out
+
+
+def _word_to_cyr(word: str) -> str:
+    low = word.lower()
+    res: list[str] = []
+    i = 0
+    for stem, cyr in _EXCEPTIONS.items():
+        if low.startswith(stem):
+            piece = word[:len(stem)]
+            res.append(cyr.upper() if (piece.isupper() and len(word) > 1) else _case_like(piece, cyr))
+            i = len(stem)
+            break
+    all_upper = word.isupper() and len(word) > 1
+    while i < len(word):
+        two = low[i:i + 2]
+        if two in _L2C_DIGRAPH:
+            cyr = _L2C_DIGRAPH[two]
+            src = word[i:i + 2]
+            res.append(cyr.upper() if (src[0].isupper()) else cyr)
+            i += 2
+            continue
+        ch = word[i]
+        cyr = _L2C_SINGLE.get(ch.lower())
+        if cyr is None:
+            res.append(ch)
+        else:
+            res.append(cyr.upper() if (ch.isupper() or all_upper) else cyr)
+        i += 1
+    return "".join(res)
+
+
+def _plain_to_cyr(text: str) -> str:
+    return _WORD.sub(lambda m: _word_to_cyr(m.group(0)), text)
+
+
+def latin_to_cyrillic(text: str) -> str:
+    """Serbian Latin -> Cyrillic, leaving placeholders, URLs, e-mails, ids and foreign words as they are."""
+    out: list[str] = []
+    pos = 0
+    for m in _PROTECT.finditer(text):
+        out.append(_plain_to_cyr(text[pos:m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_plain_to_cyr(text[pos:]))
+    return "".join(out)
+
+
+def cyrillic_to_latin_with_map(text: str) -> tuple[str, list[int]]:
+    """Cyrillic -> Latin and, for each output character, the index of its source character."""
+    out: list[str] = []
+    idx: list[int] = []
+    for i, ch in enumerate(text):
+        lat = _C2L.get(ch.lower())
+        if lat is None:
+            out.append(ch)
+            idx.append(i)
+            continue
+        if ch.isupper():
+            nxt = text[i + 1:i + 2]
+            lat = lat.upper() if (len(lat) > 1 and nxt.isupper()) else lat[:1].upper() + lat[1:]
+        out.append(lat)
+        idx.extend([i] * len(lat))
+    return "".join(out), idx
+
+
+def cyrillic_to_latin(text: str) -> str:
+    """Serbian Cyrillic -> Latin (exact; ``Љ`` -> ``Lj``, or ``LJ`` inside an upper-case word)."""
+    return cyrillic_to_latin_with_map(text)[0]
