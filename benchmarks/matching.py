@@ -1,0 +1,465 @@
+"""FAQ matching quality and speed: plain e5-small cosine against the replyassist matcher.
+
+    python -m benchmarks.matching            # quality table + calibration + speed
+    python -m benchmarks.matching --no-speed # quality only
+    python -m benchmarks.matching --speed-only
+
+Reads the development data in ``../shared/eval`` (``$REPLYASSIST_EVAL``) at run time and the
+vectors from the shared embedding cache (``CachedEmbedder(get_embedder("e5-small"))``).
+Prints markdown and writes it to ``benchmarks/results/matching.md``.
+
+Construction (all sampling seeded with 0; nothing learned is fit on the items reported):
+
+- **Banking77**: FAQ = N random *train* queries per intent (N = 3 or 10) as the entry's
+  paraphrases; messages = the whole *test* split (3,080).
+- **CLINC150 in-scope**: FAQ = 10 random *train* queries per intent; messages = *val* (3,000).
+- **CLINC150 out-of-scope**: two disjoint halves, each 150 in-scope *val* queries + 100 OOS
+  (``oos_train`` in one half, ``oos_val`` in the other: 40 % OOS). The threshold is chosen on
+  one half (max F1) and F1 is measured on the other, both ways; the mean is reported. A second
+  "ours" figure uses no labelled data at all: the threshold learned from the FAQ's own
+  paraphrases (``min_similarity`` default).
+- **xSID** (cross-lingual): the 300 utterance ids are split in two folds, stratified by intent.
+  FAQ = the *English* utterances of one fold (one entry per intent); messages = the other
+  fold's utterances in German / Serbian (Latin) / English. Both directions, each message
+  reported once. "+ adapt" additionally learns a per-language mean shift from the *unlabelled*
+  messages of the FAQ's fold (disjoint ids); "+ parallel map" learns a ridge map from the
+  (German, English) pairs of the FAQ's fold (disjoint ids). Neither is shipped as a model.
+
+"plain" is the nearest paraphrase by cosine (the textbook baseline); "plain centroid" is the
+cosine to each entry's mean vector. "ours" is :class:`replyassist.matching.FaqIndex` with its
+default :class:`~replyassist.matching.MatchSettings` (corpus-trained whitening, centroid +
+nearest paraphrase, calibration fitted on the FAQ's own paraphrases).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from replyassist.corpus import AnswerTemplate, FaqCorpus, FaqEntry
+from replyassist.embeddings import CachedEmbedder, get_embedder
+from replyassist.matching import FaqIndex, MatchSettings
+from replyassist.matching_core import EntryScorer, LanguageMap, blas_threads, l2_normalise
+
+from . import evaldata as ed
+
+RESULTS = Path(__file__).resolve().parent / "results" / "matching.md"
+
+
+# ----------------------------------------------------------------------------------------------
+# data
+
+
+class VectorEmbedder:
+    """An embedder over the shared cache (the real e5-small vectors; nothing is re-encoded twice)."""
+
+    def __init__(self) -> None:
+        self.inner = CachedEmbedder(get_embedder("e5-small"))
+        self.model_id = self.inner.model_id
+        self.dim = self.inner.dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode(list(texts))
+
+
+def sample_per_label(items: Sequence[tuple[str, str]], n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``n`` seeded random items per label (all if fewer), labels in sorted order."""
+    by: dict[str, list[str]] = {}
+    for text, label in items:
+        by.setdefault(label, []).append(text)
+    rnd = random.Random(seed)
+    out = []
+    for label in sorted(by):
+        texts = list(by[label])
+        rnd.shuffle(texts)
+        out += [(t, label) for t in texts[:n]]
+    return out
+
+
+def make_corpus(faq: Sequence[tuple[str, str]], language: str = "en", name: str = "bench") -> FaqCorpus:
+    """One FAQ entry per label, its texts as paraphrases (answers are placeholders: matching only)."""
+    by: dict[str, list[str]] = {}
+    for text, label in faq:
+        by.setdefault(label, []).append(text)
+    entries = tuple(
+        FaqEntry(id=f"e{i:04d}", category=label, questions={language: tuple(texts)},
+                 answers={language: AnswerTemplate(formal=f"answer {i}")})
+        for i, (label, texts) in enumerate(sorted(by.items())))
+    return FaqCorpus(name=name, entries=entries)
+
+
+@dataclass
+class Task:
+    faq: list[tuple[str, str]]
+    queries: list[tuple[str, str]]
+
+
+# ----------------------------------------------------------------------------------------------
+# scorers
+
+
+def plain_scores(F: np.ndarray, fy: np.ndarray, E: int, Q: np.ndarray, centroid: bool = False) -> np.ndarray:
+    """Plain cosine: nearest paraphrase per entry (or cosine to the entry's mean vector)."""
+    if centroid:
+        C = l2_normalise(np.stack([F[fy == e].mean(axis=0) for e in range(E)]))
+        return Q @ C.T
+    S = Q @ F.T
+    return np.stack([S[:, fy == e].max(axis=1) for e in range(E)], axis=1)
+
+
+def accuracy(scores_or_ranked: np.ndarray, y: np.ndarray, k: int = 1, ranked: bool = False) -> float:
+    top = scores_or_ranked[:, :k] if ranked else np.argsort(-scores_or_ranked, axis=1)[:, :k]
+    return float((top == y[:, None]).any(axis=1).mean())
+
+
+class Bench:
+    def __init__(self) -> None:
+        import atexit
+        import shutil
+        import tempfile
+
+        self.emb = VectorEmbedder()
+        # index files of the benchmark corpora: private to this run, removed at exit
+        self.cache_dir = Path(tempfile.mkdtemp(prefix="ra-bench-index-"))
+        atexit.register(shutil.rmtree, self.cache_dir, True)
+
+    def index(self, faq: Sequence[tuple[str, str]], settings: MatchSettings | None = None) -> tuple[FaqIndex, dict[str, int]]:
+        corpus = make_corpus(faq)
+        idx = FaqIndex(corpus, self.emb, settings, cache_dir=self.cache_dir)
+        label_to_entry = {e.category: i for i, e in enumerate(idx.entries)}
+        return idx, label_to_entry
+
+    def ours(self, idx: FaqIndex, l2e: dict[str, int], queries: Sequence[tuple[str, str]],
+             languages: Sequence[str | None] | None = None) -> dict[str, Any]:
+        Q = self.emb.encode([t for t, _ in queries])
+        res = idx.search(Q, texts=[t for t, _ in queries], languages=languages)
+        id_to_entry = {e.id: i for i, e in enumerate(idx.entries)}
+        ranked = np.array([[id_to_entry[m.faq_id] for m in r.matches[:3]] for r in res])
+        y = np.array([l2e.get(lab, -1) for _, lab in queries])
+        return {"top1": accuracy(ranked, y, 1, ranked=True), "top3": accuracy(ranked, y, 3, ranked=True),
+                "conf": np.array([r.confidence for r in res]), "correct": ranked[:, 0] == y,
+                "sim": np.array([r.similarity for r in res]), "bands": [r.band for r in res]}
+
+    def plain(self, faq: Sequence[tuple[str, str]], queries: Sequence[tuple[str, str]], l2e: dict[str, int],
+              centroid: bool = False) -> dict[str, float]:
+        F = self.emb.encode([t for t, _ in faq])
+        fy = np.array([l2e[lab] for _, lab in faq])
+        Q = self.emb.encode([t for t, _ in queries])
+        y = np.array([l2e.get(lab, -1) for _, lab in queries])
+        S = plain_scores(F, fy, len(l2e), Q, centroid)
+        return {"top1": accuracy(S, y, 1), "top3": accuracy(S, y, 3), "max": S.max(axis=1)}
+
+
+# ----------------------------------------------------------------------------------------------
+# tasks
+
+
+def banking_task(b: Bench, n: int) -> dict[str, Any]:
+    train, test = ed.banking77()
+    faq = sample_per_label(train, n)
+    idx, l2e = b.index(faq)
+    return {"plain": b.plain(faq, test, l2e), "centroid": b.plain(faq, test, l2e, centroid=True),
+            "ours": b.ours(idx, l2e, test), "index": idx}
+
+
+def clinc_inscope(b: Bench) -> dict[str, Any]:
+    c = ed.clinc150()
+    faq = sample_per_label(c["train"], 10)
+    idx, l2e = b.index(faq)
+    return {"plain": b.plain(faq, c["val"], l2e), "centroid": b.plain(faq, c["val"], l2e, centroid=True),
+            "ours": b.ours(idx, l2e, c["val"]), "index": idx}
+
+
+def _f1(score: np.ndarray, oos: np.ndarray, thr: float) -> float:
+    pred = score < thr
+    tp = int((pred & oos).sum())
+    fp = int((pred & ~oos).sum())
+    fn = int((~pred & oos).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _best_threshold(score: np.ndarray, oos: np.ndarray) -> float:
+    cands = np.unique(score)
+    mids = np.concatenate([[cands[0] - 1e-6], (cands[:-1] + cands[1:]) / 2, [cands[-1] + 1e-6]])
+    f = [_f1(score, oos, t) for t in mids]
+    return float(mids[int(np.argmax(f))])
+
+
+def clinc_oos(b: Bench) -> dict[str, Any]:
+    c = ed.clinc150()
+    faq = sample_per_label(c["train"], 10)
+    idx, l2e = b.index(faq)
+    val = list(c["val"])
+    order = list(range(len(val)))
+    random.Random(0).shuffle(order)
+    halves = [[val[i] for i in order[:150]] + list(c["oos_train"]), [val[i] for i in order[150:300]] + list(c["oos_val"])]
+    scores: dict[str, list[np.ndarray]] = {"plain": [], "centroid": [], "ours": []}
+    labels = []
+    for half in halves:
+        labels.append(np.array([lab == "oos" for _, lab in half]))
+        scores["plain"].append(b.plain(faq, half, l2e)["max"])
+        scores["centroid"].append(b.plain(faq, half, l2e, centroid=True)["max"])
+        scores["ours"].append(b.ours(idx, l2e, half)["sim"])
+    out: dict[str, Any] = {}
+    for name, s in scores.items():
+        f = []
+        for dev, test in ((0, 1), (1, 0)):
+            thr = _best_threshold(s[dev], labels[dev])
+            f.append(_f1(s[test], labels[test], thr))
+        out[name] = float(np.mean(f))
+    gate = idx.min_similarity
+    out["ours_corpus_only"] = float(np.mean([_f1(s, lab, gate) for s, lab in zip(scores["ours"], labels)]))
+    out["gate"] = gate
+    return out
+
+
+def _xsid_folds() -> tuple[dict[str, dict[str, dict[str, str]]], list[str], dict[str, int]]:
+    rows = ed.xsid()
+    by: dict[str, dict[str, dict[str, str]]] = {}
+    for r in rows:
+        by.setdefault(r["lang"], {})[r["id"]] = r
+    ids = sorted(by["en"], key=int)
+    per: dict[str, list[str]] = {}
+    for i in ids:
+        per.setdefault(by["en"][i]["intent"], []).append(i)
+    rnd = random.Random(0)
+    fold: dict[str, int] = {}
+    for intent in sorted(per):
+        members = per[intent][:]
+        rnd.shuffle(members)
+        for j, i in enumerate(members):
+            fold[i] = j % 2
+    return by, ids, fold
+
+
+def xsid_task(b: Bench, lang: str) -> dict[str, float]:
+    by, ids, fold = _xsid_folds()
+    hits = {"plain": 0, "centroid": 0, "ours": 0, "adapt": 0, "parallel": 0}
+    total = 0
+    conf: list[np.ndarray] = []
+    correct: list[np.ndarray] = []
+    for f in (0, 1):
+        faq_ids = [i for i in ids if fold[i] == f]
+        faq = [(by["en"][i]["text"], by["en"][i]["intent"]) for i in faq_ids]
+        idx, l2e = b.index(faq)
+        q_ids = [i for i in ids if fold[i] != f and by["en"][i]["intent"] in l2e]
+        queries = [(by[lang][i]["text"], by[lang][i]["intent"]) for i in q_ids]
+        total += len(queries)
+        n = len(queries)
+        hits["plain"] += round(b.plain(faq, queries, l2e)["top1"] * n)
+        hits["centroid"] += round(b.plain(faq, queries, l2e, centroid=True)["top1"] * n)
+        o = b.ours(idx, l2e, queries, [lang] * n)
+        hits["ours"] += round(o["top1"] * n)
+        conf.append(o["conf"])
+        correct.append(o["correct"])
+        if lang != "en":
+            # unlabelled messages of the FAQ's fold (disjoint ids) -> a mean shift for `lang`
+            unl = b.emb.encode([by[lang][i]["text"] for i in faq_ids])
+            idx.adapt(unl, [lang] * len(unl))
+            hits["adapt"] += round(b.ours(idx, l2e, queries, [lang] * n)["top1"] * n)
+            # (lang, en) pairs of the FAQ's fold -> a ridge map
+            idx.language_maps[lang] = LanguageMap.from_parallel(unl, b.emb.encode([t for t, _ in faq]))
+            hits["parallel"] += round(b.ours(idx, l2e, queries, [lang] * n)["top1"] * n)
+            idx.language_maps.clear()
+    _, ece = calibration_table(np.concatenate(conf), np.concatenate(correct))
+    return {k: v / total for k, v in hits.items()} | {"n": total, "ece": ece,
+                                                      "mean_conf": float(np.concatenate(conf).mean())}
+
+
+# ----------------------------------------------------------------------------------------------
+# calibration
+
+
+def calibration_table(conf: np.ndarray, correct: np.ndarray,
+                      edges: Sequence[float] = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)) -> tuple[list[str], float]:
+    rows = []
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf >= lo) & (conf < hi)
+        if not m.any():
+            continue
+        acc = float(correct[m].mean())
+        mc = float(conf[m].mean())
+        ece += m.mean() * abs(acc - mc)
+        rows.append(f"| {lo:.1f}–{min(hi, 1.0):.1f} | {int(m.sum())} | {mc:.3f} | {acc:.3f} |")
+    return rows, float(ece)
+
+
+# ----------------------------------------------------------------------------------------------
+# speed
+
+
+def speed(sizes: Sequence[int] = (1_000, 10_000, 100_000), paraphrases: int = 3, messages: int = 200,
+          dim: int = 384) -> list[str]:
+    """Search time per message on synthetic corpora (random unit vectors, ``paraphrases`` per entry).
+
+    Under ``blas_threads(1)``, as :meth:`FaqIndex.search` runs with the default settings.
+    """
+    with blas_threads(1):
+        return _speed(sizes, paraphrases, messages, dim)
+
+
+def _synthetic_texts(rng: np.random.Generator, n: int, words: int, vocab: int = 30_000) -> list[str]:
+    """Texts of ``words`` words drawn from a Zipf-like vocabulary (for the keyword-boost cost)."""
+    p = 1.0 / np.arange(1, vocab + 1)
+    p /= p.sum()
+    ids = rng.choice(vocab, size=(n, words), p=p)
+    return [" ".join(f"w{i}x" for i in row) for row in ids]
+
+
+def _speed(sizes: Sequence[int], paraphrases: int, messages: int, dim: int) -> list[str]:
+    from replyassist.matching_keywords import KeywordIndex
+
+    rows = []
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        base = rng.standard_normal((n, dim), dtype=np.float32)
+        para = l2_normalise(np.repeat(base, paraphrases, axis=0)
+                            + 0.6 * rng.standard_normal((n * paraphrases, dim), dtype=np.float32))
+        owner = np.repeat(np.arange(n), paraphrases)
+        t0 = time.perf_counter()
+        sc = EntryScorer(para, owner, n)
+        build = time.perf_counter() - t0
+        del para
+        ptexts = _synthetic_texts(rng, n * paraphrases, 8)
+        docs: list[list[str]] = [[] for _ in range(n)]
+        for o, t in zip(owner.tolist(), ptexts):
+            docs[o].append(t)
+        kw = KeywordIndex(docs)
+        del ptexts, docs
+        q = l2_normalise(base[rng.integers(0, n, messages)] + 0.8 * rng.standard_normal((messages, dim), dtype=np.float32))
+        qtexts = _synthetic_texts(rng, messages, 12)
+        sc.top_k(q[:5], 5)  # warm-up
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i in range(messages):
+            ents, top, _ = sc.top_k(q[i:i + 1], 5)
+            sc.similarity(q[i:i + 1], ents[:, 0])
+        one = (time.perf_counter() - t0) / messages * 1000
+        one_cpu = (time.process_time() - c0) / messages * 1000
+        t0 = time.perf_counter()
+        for i in range(messages):
+            extra = [(e, 0.2 * v) for e, v in kw.scores(qtexts[i:i + 1])]
+            ents, top, _ = sc.top_k(q[i:i + 1], 5, extra=extra)
+            sc.similarity(q[i:i + 1], ents[:, 0])
+        one_kw = (time.perf_counter() - t0) / messages * 1000
+        t0 = time.perf_counter()
+        ents, top, _ = sc.top_k(q, 5)
+        batch = (time.perf_counter() - t0) / messages * 1000
+        rows.append(f"| {n:,} | {n * paraphrases:,} | {build:.2f} | {one:.2f} | {one_cpu:.2f} | {one_kw:.2f} | {batch:.2f} |")
+        del sc, base, kw
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def candidate_recall(b: Bench, messages: int = 500) -> str:
+    """How often the fast candidate pass keeps the exact top-5, on real e5 vectors.
+
+    A 9,000-entry corpus of real vectors: Banking77 + CLINC150 train queries in random groups of
+    three (seeded); messages = Banking77 test queries.
+    """
+    train, test = ed.banking77()
+    c = ed.clinc150()
+    vecs = b.emb.encode([t for t, _ in train] + [t for t, _ in c["train"]])
+    n = min(9000, len(vecs) // 3)
+    perm = np.random.default_rng(0).permutation(len(vecs))[:3 * n]
+    owner = np.repeat(np.arange(n), 3)
+    q = b.emb.encode([t for t, _ in test[:messages]])
+    with blas_threads(1):
+        fast = EntryScorer(vecs[perm], owner, n)
+        exact = EntryScorer(vecs[perm], owner, n, candidates=10 ** 9)
+        ef, _, _ = fast.top_k(q, 5)
+        ee, _, _ = exact.top_k(q, 5)
+    top1 = float((ef[:, 0] == ee[:, 0]).mean())
+    rec5 = float(np.mean([len(set(a) & set(e)) / 5 for a, e in zip(ef.tolist(), ee.tolist())]))
+    return (f"Candidate pass on real e5 vectors ({n:,} entries of 3 real queries, {len(q)} Banking77 test messages): "
+            f"same top-1 as exact scoring {top1:.3f}, top-5 recall {rec5:.3f}.")
+
+
+def quality(b: Bench) -> list[str]:
+    lines = []
+    t0 = time.time()
+    b3 = banking_task(b, 3)
+    b10 = banking_task(b, 10)
+    ci = clinc_inscope(b)
+    co = clinc_oos(b)
+    xs = {lang: xsid_task(b, lang) for lang in ("en", "de", "sr")}
+    f = lambda x: f"{x:.3f}"  # noqa: E731
+    lines += [
+        "| task | plain e5-small (nearest paraphrase) | plain centroid | **ours** (default) | goal |",
+        "|---|---|---|---|---|",
+        f"| Banking77, 3 paraphrases per intent, top-1 (top-3) | {f(b3['plain']['top1'])} ({f(b3['plain']['top3'])}) | "
+        f"{f(b3['centroid']['top1'])} ({f(b3['centroid']['top3'])}) | **{f(b3['ours']['top1'])} ({f(b3['ours']['top3'])})** | 0.75 (0.90) |",
+        f"| Banking77, 10 paraphrases per intent, top-1 | {f(b10['plain']['top1'])} | {f(b10['centroid']['top1'])} | "
+        f"**{f(b10['ours']['top1'])}** | 0.85 |",
+        f"| xSID, German question vs English-only FAQ, top-1 | {f(xs['de']['plain'])} | {f(xs['de']['centroid'])} | "
+        f"**{f(xs['de']['ours'])}**; + adapt {f(xs['de']['adapt'])}; + parallel map {f(xs['de']['parallel'])} | 0.87 |",
+        f"| xSID, English question vs English FAQ (same-language reference), top-1 | {f(xs['en']['plain'])} | "
+        f"{f(xs['en']['centroid'])} | **{f(xs['en']['ours'])}** | (0.90) |",
+        f"| xSID, Serbian (Latin) question vs English-only FAQ, top-1 | {f(xs['sr']['plain'])} | {f(xs['sr']['centroid'])} | "
+        f"**{f(xs['sr']['ours'])}**; + adapt {f(xs['sr']['adapt'])}; + parallel map {f(xs['sr']['parallel'])} | 0.82 |",
+        f"| CLINC150, 10 paraphrases per intent, in-scope top-1 | {f(ci['plain']['top1'])} | {f(ci['centroid']['top1'])} | "
+        f"**{f(ci['ours']['top1'])}** | 0.92 |",
+        f"| CLINC150 out-of-scope F1 (threshold from dev half, 40 % OOS) | {f(co['plain'])} | {f(co['centroid'])} | "
+        f"**{f(co['ours'])}**; no labelled data (corpus-learned gate {co['gate']:.3f}): {f(co['ours_corpus_only'])} | 0.90 |",
+        "",
+        f"xSID: {xs['de']['n']} messages per language (2 folds × ~150). Cross-lingual calibration of `confidence` "
+        f"(no adaptation): German mean confidence {xs['de']['mean_conf']:.3f} vs accuracy {xs['de']['ours']:.3f} "
+        f"(ECE {xs['de']['ece']:.3f}); Serbian {xs['sr']['mean_conf']:.3f} vs {xs['sr']['ours']:.3f} "
+        f"(ECE {xs['sr']['ece']:.3f}). Elapsed {time.time() - t0:.0f} s.",
+        "",
+        "Calibration of `confidence` (fitted on the FAQ's own paraphrases only; messages are the test items):",
+        "",
+    ]
+    for name, r in (("Banking77, 3 paraphrases", b3), ("Banking77, 10 paraphrases", b10), ("CLINC150 in-scope", ci)):
+        rows, ece = calibration_table(r["ours"]["conf"], r["ours"]["correct"])
+        st = r["index"].self_test
+        lines += [f"**{name}** (ECE {ece:.3f}; self-test accuracy on held-out FAQ paraphrases "
+                  f"{st['accuracy']:.3f} vs measured {r['ours']['top1']:.3f})", "",
+                  "| confidence | messages | mean confidence | accuracy |", "|---|---|---|---|", *rows, ""]
+        bands = r["ours"]["bands"]
+        corr = r["ours"]["correct"]
+        band_rows = []
+        for band in ("confident", "suggest", "no_match"):
+            m = np.array([x == band for x in bands])
+            if m.any():
+                band_rows.append(f"{band} {m.mean():.0%} (top-1 right {corr[m].mean():.0%})")
+        lines += ["Bands: " + ", ".join(band_rows), ""]
+    return lines
+
+
+@ed.skip_if_missing
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--speed-only", action="store_true")
+    ap.add_argument("--max-entries", type=int, default=100_000)
+    args = ap.parse_args(argv)
+    out = ["## FAQ matching (issue 8)", ""]
+    if not args.speed_only:
+        b = Bench()
+        out += quality(b)
+    if not args.no_speed:
+        out += [candidate_recall(Bench()), ""]
+        sizes = [s for s in (1_000, 10_000, 100_000) if s <= args.max_entries]
+        out += ["Search speed (synthetic random-vector corpora, 3 paraphrases per entry, top-5 + band inputs; "
+                "this shared 2-core machine under load from other jobs, so wall time is noisy):", "",
+                "| entries | paraphrases | build s (whitening, no encoding) | ms per message (one at a time, wall) "
+                "| ms per message (CPU) | ms per message with keyword boost (wall) | ms per message (batch of 200) |",
+                "|---|---|---|---|---|---|---|", *speed(sizes), ""]
+    text = "\n".join(out)
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

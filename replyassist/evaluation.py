@@ -1,0 +1,306 @@
+"""Measure a FAQ corpus against labelled questions: ``replyassist evaluate --corpus DIR --queries FILE``.
+
+A team writes down real customer questions and, for each, the FAQ entry that answers it (or
+nothing, when no entry does). The report gives top-1 / top-3 accuracy, how often each band is
+used and how right it is, no-match precision and recall, a calibration table (is a confidence
+of 0.8 right 80 % of the time on *your* questions?) and threshold recommendations for
+``[matching]`` in the settings file.
+
+Queries file: ``.jsonl`` (one object per line) or ``.csv`` / ``.tsv`` with a header. Fields:
+``text`` (required), ``faq_id`` or ``expected_faq_id`` (the answering entry; empty, ``none`` or
+``null`` = no entry answers it), ``language`` (optional ISO 639-1).
+
+>>> report = evaluate_corpus("faq_corpus/shop", "my_questions.jsonl")     # doctest: +SKIP
+>>> print(report.to_markdown())                                            # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .errors import DataError
+from .matching import FaqIndex, MatchResult, MatchSettings
+
+__all__ = ["LabelledQuery", "EvaluationReport", "evaluate_corpus", "evaluate_index", "load_queries"]
+
+_NONE_LABELS = {"", "none", "null", "-", "no_match", "oos"}
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    """One labelled question: ``faq_id`` is ``None`` when no FAQ entry answers it."""
+
+    text: str
+    faq_id: str | None
+    language: str | None = None
+    line: int = 0
+
+
+def load_queries(path: str | Path) -> list[LabelledQuery]:
+    """Read a ``.jsonl``, ``.csv`` or ``.tsv`` file of labelled questions (see the module docs).
+
+    Raises :class:`~replyassist.errors.DataError` listing every bad line.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"Queries file {p} not found. Give a .jsonl, .csv or .tsv file with 'text' and 'faq_id'.",
+                        code="E401")
+    try:
+        raw = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p} is not valid UTF-8 ({exc}). Re-encode it as UTF-8.", code="E402") from None
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    problems: list[str] = []
+    if p.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                problems.append(f"{p.name}:{n}: not valid JSON ({exc.args[0] if exc.args else exc})")
+                continue
+            if not isinstance(obj, dict):
+                problems.append(f"{p.name}:{n}: expected a JSON object with 'text' and 'faq_id'")
+                continue
+            rows.append((n, obj))
+    elif p.suffix.lower() in (".csv", ".tsv"):
+        reader = csv.DictReader(raw.splitlines(), delimiter="\t" if p.suffix.lower() == ".tsv" else ",")
+        if not reader.fieldnames or "text" not in reader.fieldnames or not (
+                {"faq_id", "expected_faq_id"} & set(reader.fieldnames)):
+            raise DataError(f"{p.name}: the header must have a 'text' and a 'faq_id' (or 'expected_faq_id') column; "
+                            f"got {reader.fieldnames}.", code="E403")
+        for n, r in enumerate(reader, start=2):
+            rows.append((n, r))
+    else:
+        raise DataError(f"{p.name}: unknown file type {p.suffix!r}; use .jsonl, .csv or .tsv.", code="E403")
+    out: list[LabelledQuery] = []
+    for n, r in rows:
+        text = r.get("text")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{p.name}:{n}: 'text' is missing or empty")
+            continue
+        label = r.get("faq_id", r.get("expected_faq_id"))
+        if label is not None and not isinstance(label, str):
+            problems.append(f"{p.name}:{n}: 'faq_id' must be a string or null, got {type(label).__name__}")
+            continue
+        label = None if label is None or label.strip().lower() in _NONE_LABELS else label.strip()
+        lang = r.get("language") or None
+        out.append(LabelledQuery(text=text.strip(), faq_id=label, language=lang if isinstance(lang, str) else None,
+                                 line=n))
+    if problems:
+        raise DataError(f"{p.name} has {len(problems)} problem(s):\n" + "\n".join(f"  - {x}" for x in problems),
+                        code="E404")
+    if not out:
+        raise DataError(f"{p.name} holds no labelled questions.", code="E405")
+    return out
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Results of :func:`evaluate_corpus`; ``to_dict()`` (JSON) and ``to_markdown()`` (for people)."""
+
+    corpus: str
+    queries: int
+    answerable: int
+    unanswerable: int
+    top1: float | None
+    top3: float | None
+    bands: Mapping[str, Mapping[str, float]]
+    no_match_precision: float | None
+    no_match_recall: float | None
+    calibration: Sequence[Mapping[str, float]]
+    ece: float | None
+    recommendations: Mapping[str, Any]
+    confusions: Sequence[Mapping[str, Any]]
+    index: Mapping[str, Any]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "corpus": self.corpus, "queries": self.queries, "answerable": self.answerable,
+            "unanswerable": self.unanswerable, "top1": _r(self.top1), "top3": _r(self.top3),
+            "bands": {k: {kk: _r(vv) for kk, vv in v.items()} for k, v in self.bands.items()},
+            "no_match": {"precision": _r(self.no_match_precision), "recall": _r(self.no_match_recall)},
+            "calibration": [{k: _r(v) for k, v in row.items()} for row in self.calibration],
+            "ece": _r(self.ece), "recommendations": dict(self.recommendations),
+            "confusions": [dict(c) for c in self.confusions], "index": dict(self.index),
+            "settings": dict(self.settings),
+        }
+
+    def to_markdown(self) -> str:
+        f = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+        lines = [f"# FAQ evaluation: {self.corpus}", "",
+                 f"{self.queries} labelled questions: {self.answerable} answerable by an entry, "
+                 f"{self.unanswerable} that no entry answers.", "",
+                 "| measure | value |", "|---|---|",
+                 f"| top-1 accuracy (answerable questions) | {f(self.top1)} |",
+                 f"| top-3 accuracy (answerable questions) | {f(self.top3)} |",
+                 f"| no-match precision (band `no_match` on a question no entry answers) | {f(self.no_match_precision)} |",
+                 f"| no-match recall (questions no entry answers that got `no_match`) | {f(self.no_match_recall)} |",
+                 f"| expected calibration error | {f(self.ece)} |",
+                 f"| self-test accuracy (held-out FAQ paraphrases) | {f(self.index.get('self_test', {}).get('accuracy'))} |",
+                 "", "## Bands", "", "| band | share of questions | top-1 right (answerable) | no entry answers |",
+                 "|---|---|---|---|"]
+        for band, v in self.bands.items():
+            lines.append(f"| {band} | {v['share']:.1%} | {f(v.get('accuracy'))} | {int(v.get('unanswerable', 0))} |")
+        lines += ["", "## Calibration (answerable questions)", "",
+                  "| confidence | questions | mean confidence | accuracy |", "|---|---|---|---|"]
+        for row in self.calibration:
+            lines.append(f"| {row['low']:.1f}–{row['high']:.1f} | {int(row['n'])} | {row['confidence']:.3f} | "
+                         f"{row['accuracy']:.3f} |")
+        lines += ["", "## Recommended settings", ""]
+        rec = self.recommendations
+        if rec.get("toml"):
+            lines += ["```toml", "[matching]", *rec["toml"], "```", ""]
+        lines += [f"- {note}" for note in rec.get("notes", [])]
+        if self.confusions:
+            lines += ["", "## Most frequent confusions", "", "| expected | matched instead | questions |", "|---|---|---|"]
+            lines += [f"| {c['expected']} | {c['matched']} | {c['count']} |" for c in self.confusions]
+        return "\n".join(lines) + "\n"
+
+
+def _r(x: Any) -> Any:
+    return None if x is None else round(float(x), 4)
+
+
+def evaluate_corpus(corpus_path: str | Path, queries_path: str | Path, *, embedder: Any = None,
+                    settings: Any = None) -> EvaluationReport:
+    """Evaluate the corpus at ``corpus_path`` against the labelled questions in ``queries_path``.
+
+    ``embedder`` defaults to the cached e5-small embedder (or the one named in ``settings``);
+    ``settings`` may be :class:`~replyassist.matching.MatchSettings`, the full
+    :class:`~replyassist.settings.Settings`, a mapping, a settings file path, or ``None``.
+    """
+    from .corpus import load_corpus
+
+    corpus = load_corpus(corpus_path)
+    queries = load_queries(queries_path)
+    match_settings, embedder_name, cache_dir = _resolve_settings(settings)
+    if embedder is None:
+        from .embeddings import CachedEmbedder, get_embedder
+        embedder = CachedEmbedder(get_embedder(embedder_name))
+    index = FaqIndex(corpus, embedder, match_settings, cache_dir=cache_dir)
+    return evaluate_index(index, queries, name=getattr(corpus, "name", str(corpus_path)))
+
+
+def _resolve_settings(settings: Any) -> tuple[MatchSettings, str, Path | None]:
+    if settings is None:
+        return MatchSettings(), "e5-small", None
+    if isinstance(settings, MatchSettings):
+        return settings, "e5-small", None
+    from .settings import load_settings
+    s = load_settings(settings)
+    cache = Path(s.cache_dir) / "index" if s.cache_dir else None
+    return s.matching, s.embedder, cache
+
+
+def evaluate_index(index: FaqIndex, queries: Sequence[LabelledQuery], *, name: str = "corpus",
+                   batch_size: int = 64) -> EvaluationReport:
+    """Evaluate a built index (the API behind :func:`evaluate_corpus`)."""
+    known = {e.id for e in index.entries}
+    unknown = sorted({q.faq_id for q in queries if q.faq_id is not None and q.faq_id not in known})
+    if unknown:
+        lines = [f"line {q.line}: {q.faq_id!r}" for q in queries if q.faq_id in unknown][:20]
+        raise DataError(f"{len(unknown)} faq_id value(s) are not entries of the corpus (typo, or an entry without "
+                        "questions?): " + ", ".join(lines), code="E406")
+    texts = [q.text for q in queries]
+    vecs = np.concatenate([np.asarray(index.embedder.encode(texts[i:i + batch_size]), dtype=np.float32)
+                           for i in range(0, len(texts), batch_size)])
+    results = index.search(vecs, texts=texts, languages=[q.language for q in queries])
+    return _report(index, queries, results, name)
+
+
+def _report(index: FaqIndex, queries: Sequence[LabelledQuery], results: Sequence[MatchResult],
+            name: str) -> EvaluationReport:
+    ans = np.array([q.faq_id is not None for q in queries])
+    top1 = np.array([bool(r.matches) and r.matches[0].faq_id == q.faq_id for q, r in zip(queries, results)])
+    top3 = np.array([q.faq_id in [m.faq_id for m in r.matches[:3]] for q, r in zip(queries, results)])
+    conf = np.array([r.confidence for r in results])
+    sim = np.array([r.similarity for r in results])
+    band = np.array([r.band for r in results])
+    n = len(queries)
+    bands: dict[str, dict[str, float]] = {}
+    for b in ("confident", "suggest", "no_match"):
+        m = band == b
+        bands[b] = {"share": float(m.mean()), "count": int(m.sum()), "unanswerable": int((m & ~ans).sum()),
+                    "accuracy": float(top1[m & ans].mean()) if (m & ans).any() else None}  # type: ignore[dict-item]
+    nm = band == "no_match"
+    prec = float((~ans[nm]).mean()) if nm.any() and (~ans).any() else None
+    rec = float(nm[~ans].mean()) if (~ans).any() else None
+    calib: list[dict[str, float]] = []
+    ece = None
+    if ans.any():
+        edges = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0)
+        ece = 0.0
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            m = ans & (conf >= lo) & ((conf < hi) if hi < 1.0 else (conf <= hi))
+            if m.any():
+                calib.append({"low": lo, "high": hi, "n": int(m.sum()), "confidence": float(conf[m].mean()),
+                              "accuracy": float(top1[m].mean())})
+                ece += m.sum() / ans.sum() * abs(float(conf[m].mean()) - float(top1[m].mean()))
+    confusions: dict[tuple[str, str], int] = {}
+    for q, r, ok in zip(queries, results, top1):
+        if q.faq_id is not None and not ok and r.matches:
+            key = (q.faq_id, r.matches[0].faq_id)
+            confusions[key] = confusions.get(key, 0) + 1
+    conf_list = [{"expected": a, "matched": b, "count": c}
+                 for (a, b), c in sorted(confusions.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
+    return EvaluationReport(
+        corpus=name, queries=n, answerable=int(ans.sum()), unanswerable=int((~ans).sum()),
+        top1=float(top1[ans].mean()) if ans.any() else None, top3=float(top3[ans].mean()) if ans.any() else None,
+        bands=bands, no_match_precision=prec, no_match_recall=rec, calibration=calib, ece=ece,
+        recommendations=_recommend(index, ans, top1, conf, sim), confusions=conf_list,
+        index=index.describe(), settings=index.settings.to_dict())
+
+
+def _recommend(index: FaqIndex, ans: np.ndarray, top1: np.ndarray, conf: np.ndarray, sim: np.ndarray,
+               target: float = 0.95) -> dict[str, Any]:
+    """Thresholds from the labelled questions: ``confident`` for ``target`` accuracy, ``min_similarity`` by F1."""
+    notes: list[str] = []
+    toml: list[str] = []
+    s = index.settings
+    if ans.sum() >= 20:
+        best = None
+        for thr in np.round(np.arange(0.5, 0.991, 0.01), 2):
+            m = ans & (conf >= thr)
+            if m.sum() >= 10 and top1[m].mean() >= target:
+                best = float(thr)
+                break
+        if best is not None:
+            cover = float((ans & (conf >= best)).sum() / ans.sum())
+            toml.append(f"confident = {best:.2f}")
+            notes.append(f"`confident = {best:.2f}`: the lowest threshold at which the top match was right for at least "
+                         f"{target:.0%} of your answerable questions; it covers {cover:.0%} of them "
+                         f"(now {s.confident:.2f}).")
+        else:
+            notes.append(f"No confidence threshold reached {target:.0%} accuracy on your questions: add paraphrases "
+                         "to the entries in the confusion list below.")
+    else:
+        notes.append("Fewer than 20 answerable questions: too few to recommend a `confident` threshold.")
+    if (~ans).sum() >= 10 and ans.sum() >= 10:
+        cands = np.unique(sim)
+        mids = np.concatenate([[cands[0] - 1e-6], (cands[:-1] + cands[1:]) / 2])
+        f1s = []
+        for t in mids:
+            pred = sim < t
+            tp = int((pred & ~ans).sum())
+            fp = int((pred & ans).sum())
+            fn = int((~pred & ~ans).sum())
+            f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+        k = int(np.argmax(f1s))
+        toml.append(f"min_similarity = {mids[k]:.3f}")
+        current = index.min_similarity
+        notes.append(f"`min_similarity = {mids[k]:.3f}` separates questions no entry answers from the others best "
+                     f"on your data (F1 {f1s[k]:.2f}); now {'learned ' if s.min_similarity is None else ''}"
+                     f"{'none' if current is None else f'{current:.3f}'}. Fitted on these questions: "
+                     "check it on questions you did not use here.")
+    else:
+        notes.append("Add at least 10 questions that no entry answers (faq_id empty) to get a `min_similarity` "
+                     "recommendation and no-match precision/recall.")
+    return {"toml": toml, "notes": notes, "target_accuracy": target}

@@ -1,0 +1,577 @@
+"""FAQ matching: find the FAQ entries that answer a message, with a calibrated confidence band.
+
+The index encodes every paraphrase of the corpus once (in batches, through the embedder it is
+given), caches the vectors on disk keyed by the embedder's ``model_id`` and the corpus's
+``content_hash``, and answers top-k queries for *precomputed* message vectors (each message is
+encoded once per pipeline run, by the caller).
+
+How a message is scored (measurements behind every choice: ``docs/matching.md``):
+
+1. optional per-language map (:meth:`FaqIndex.adapt`, learned from unlabelled messages);
+2. the corpus-trained whitening (a shared within-entry covariance fitted on the corpus's own
+   paraphrases in closed form when the index is built), then per entry
+   ``centroid_weight * cos(centroid) + (1 - centroid_weight) * cos(nearest paraphrase)``,
+   plus a softmax head trained on the corpus's whitened paraphrases (``head_weight``) and a
+   keyword (BM25) boost when the message ``texts`` are given;
+3. **confidence** = probability that the top entry is right, from a calibration fitted on the
+   corpus's own paraphrases (5-fold cross-fitting: each paraphrase is scored by an index built
+   without it);
+4. **band**: ``no_match`` when the plain cosine to the top entry (its closest language) is below
+   ``min_similarity`` (learned per corpus unless set) or the confidence is below ``suggest``;
+   ``confident`` when the confidence reaches ``confident``; ``suggest`` otherwise.
+
+>>> from replyassist.corpus import corpus_from_dicts
+>>> from replyassist.embeddings import get_embedder
+>>> corpus = corpus_from_dicts([{"id": "hours", "category": "service",
+...     "questions": {"en": ["When are you open?"]}, "answers": {"en": "We are open {opening_hours}."}}])
+>>> emb = get_embedder("e5-small")
+>>> index = FaqIndex(corpus, emb, cache_dir=False)
+>>> result = index.search(emb.encode(["Wann habt ihr geöffnet?"]), languages=["de"])[0]
+>>> result.matches[0].faq_id
+'hours'
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, Mapping, Sequence
+
+import numpy as np
+
+from .errors import ConfigError, CorpusError, InputError, Problem
+from .matching_core import Calibrator, EntryScorer, LanguageMap, blas_threads, cross_fit, l2_normalise
+from .matching_keywords import KeywordIndex
+
+__all__ = ["MatchSettings", "Match", "MatchResult", "FaqIndex", "LanguageMap", "BANDS"]
+
+#: The bands, from most to least sure.
+BANDS = ("confident", "suggest", "no_match")
+Band = Literal["confident", "suggest", "no_match"]
+
+#: Calibration used when a corpus has too few paraphrases to fit its own (fewer than
+#: ``_MIN_CALIBRATION_ITEMS`` held-out paraphrases): the mean of the coefficients fitted on
+#: Banking77 and CLINC150 development corpora (see docs/matching.md). Also the prior of every fit.
+DEFAULT_CALIBRATION = (4.0, 13.0, -1.8)
+_MIN_CALIBRATION_ITEMS = 20
+#: No-match gate when the corpus is too small to learn one (e.g. one question per entry), per
+#: embedder family: the gates learned on the development corpora (Banking77, CLINC150, xSID,
+#: the demo shop) were 0.88-0.89 for e5-small; the fallback sits just below them.
+DEFAULT_MIN_SIMILARITY = {"e5-small": 0.875}
+_INDEX_FORMAT = 6
+
+
+@dataclass
+class MatchSettings:
+    """Settings of the FAQ matcher (section ``[matching]`` of the settings file).
+
+    Bands:
+
+    - ``confident`` / ``suggest``: thresholds on the calibrated *confidence* (0..1, the estimated
+      probability that the top entry answers the message, when the FAQ can answer it).
+    - ``min_similarity``: plain cosine (embedder space) between the message and the top entry's
+      centroid below which the band is ``no_match`` whatever the confidence. ``None`` (default):
+      learned per corpus as the ``no_match_quantile`` quantile of the similarities of the
+      corpus's own held-out paraphrases ("less similar to its best entry than 95 % of our own
+      paraphrases are"). ``replyassist evaluate`` recommends a value from labelled messages.
+    - ``cross_lingual_margin``: the gate is lowered by this much when the message's language is
+      known and the top entry has no paraphrase in it (a correct cross-lingual match is about
+      0.04 less similar than a same-language one with e5-small: measured on xSID, docs/matching.md).
+
+    Scoring:
+
+    - ``centroid_weight``: weight of the entry centroid against the nearest paraphrase (0..1).
+    - ``head_weight``: weight of the softmax head trained on the corpus's whitened paraphrases
+      (``head_weight * log P(entry) / 10`` is added); 0 switches it off. ``head_steps``: Adam
+      steps; corpora above ``head_max_entries`` entries (training cost) or with fewer than 4
+      paraphrases per entry on average (no gain, worse calibration) go without a head.
+    - ``keyword_weight``: weight of the keyword (BM25) boost, used when ``search`` gets the
+      message ``texts``; 0 switches it off. Product names and codes live here.
+    - ``whiten`` / ``shrinkage``: the corpus-trained whitening and its shrinkage (larger = closer
+      to plain cosine).
+    - ``calibrate``: fit the confidence calibration on the corpus (else ``DEFAULT_CALIBRATION``).
+    - ``serbian_cyrillic``: also index every Serbian (``sr``) Latin-script paraphrase in Cyrillic,
+      so that messages in either script match (corpora are written in Latin script).
+    - ``top_k``: entries per result; ``batch_size``: paraphrases per encode call.
+    - ``candidates`` / ``candidate_dims``: on corpora with more than ``4 * candidates`` entries, a
+      fast pass over the centroids in ``candidate_dims`` principal directions picks
+      ``candidates`` entries per message, scored exactly afterwards (0 dims = full centroids).
+    - ``blas_threads``: BLAS threads while matching (1 = fastest on a busy or small machine;
+      ``None`` leaves the process setting alone; needs ``threadpoolctl``, else ignored).
+
+    >>> MatchSettings(top_k=3).top_k
+    3
+    >>> MatchSettings(confident=0.2, suggest=0.5)
+    Traceback (most recent call last):
+    ...
+    replyassist.errors.ConfigError: [E001] matching: suggest (0.5) must not be above confident (0.2).
+    """
+
+    top_k: int = 5
+    confident: float = 0.8
+    suggest: float = 0.5
+    min_similarity: float | None = None
+    no_match_quantile: float = 0.05
+    cross_lingual_margin: float = 0.04
+    centroid_weight: float = 0.5
+    keyword_weight: float = 0.2
+    head_weight: float = 1.0
+    head_steps: int = 50
+    head_max_entries: int = 1000
+    whiten: bool = True
+    shrinkage: float = 3.0
+    calibrate: bool = True
+    candidates: int = 128
+    candidate_dims: int = 128
+    batch_size: int = 64
+    serbian_cyrillic: bool = True
+    blas_threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
+            raise ConfigError(f"matching: top_k must be an integer >= 1, got {self.top_k!r}.")
+        for name in ("confident", "suggest", "centroid_weight", "no_match_quantile", "cross_lingual_margin",
+                     "keyword_weight"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.0 <= float(v) <= 1.0:
+                raise ConfigError(f"matching: {name} must be a number between 0 and 1, got {v!r}.")
+        if self.suggest > self.confident:
+            raise ConfigError(f"matching: suggest ({self.suggest}) must not be above confident ({self.confident}).")
+        if self.min_similarity is not None and (
+                not isinstance(self.min_similarity, (int, float)) or isinstance(self.min_similarity, bool)
+                or not -1.0 <= float(self.min_similarity) <= 1.0):
+            raise ConfigError("matching: min_similarity must be a cosine between -1 and 1, or omitted to learn it "
+                              f"from the corpus; got {self.min_similarity!r}.")
+        if not isinstance(self.shrinkage, (int, float)) or isinstance(self.shrinkage, bool) or self.shrinkage <= 0:
+            raise ConfigError(f"matching: shrinkage must be a positive number, got {self.shrinkage!r}.")
+        for name in ("whiten", "calibrate", "serbian_cyrillic"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"matching: {name} must be true or false, got {getattr(self, name)!r}.")
+        if self.blas_threads is not None and (not isinstance(self.blas_threads, int)
+                                              or isinstance(self.blas_threads, bool) or self.blas_threads < 1):
+            raise ConfigError(f"matching: blas_threads must be an integer >= 1 or omitted, got {self.blas_threads!r}.")
+        if not isinstance(self.candidate_dims, int) or isinstance(self.candidate_dims, bool) or self.candidate_dims < 0:
+            raise ConfigError(f"matching: candidate_dims must be an integer >= 0, got {self.candidate_dims!r}.")
+        if not isinstance(self.head_weight, (int, float)) or isinstance(self.head_weight, bool) \
+                or not 0.0 <= float(self.head_weight) <= 10.0:
+            raise ConfigError(f"matching: head_weight must be a number between 0 and 10, got {self.head_weight!r}.")
+        for name in ("batch_size", "candidates", "head_steps", "head_max_entries"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"matching: {name} must be an integer >= 1, got {v!r}.")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MatchSettings":
+        """Settings from a mapping; unknown keys are an error that lists the valid ones."""
+        valid = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - valid)
+        if unknown:
+            raise ConfigError(f"Unknown setting(s) {unknown} in [matching]. Valid keys: {sorted(valid)}.")
+        try:
+            return cls(**dict(data))
+        except TypeError as exc:  # pragma: no cover - guarded by the key check
+            raise ConfigError(f"Invalid [matching] settings: {exc}.") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def _scoring_key(self) -> str:
+        d = {k: getattr(self, k) for k in ("centroid_weight", "whiten", "shrinkage", "calibrate", "no_match_quantile",
+                                           "keyword_weight", "candidates", "candidate_dims", "head_weight",
+                                           "head_steps", "head_max_entries")}
+        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One FAQ entry found for a message.
+
+    ``score`` is the matcher's score (higher is better; comparable within one corpus only);
+    ``question`` is the entry's paraphrase closest to the message and ``language`` its language.
+    """
+
+    faq_id: str
+    score: float
+    question: str
+    language: str
+    category: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"faq_id": self.faq_id, "score": round(float(self.score), 4), "question": self.question,
+                "language": self.language, "category": self.category}
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matches for one message, best first, with the band of the top one.
+
+    - ``confidence``: calibrated probability that ``matches[0]`` answers the message, for a
+      message the FAQ can answer (0.8 means right about 80 % of the time);
+    - ``similarity``: plain cosine between the message and the top entry's centroid, the
+      "is anything here at all" signal compared with ``min_similarity``;
+    - ``band``: ``"confident"``, ``"suggest"`` or ``"no_match"``. With ``no_match`` the matches
+      are still listed, for the agent to browse.
+    """
+
+    matches: tuple[Match, ...]
+    band: Band
+    confidence: float
+    similarity: float = 0.0
+
+    @property
+    def best(self) -> Match | None:
+        """The top match, or ``None`` when the band is ``no_match``."""
+        return self.matches[0] if self.matches and self.band != "no_match" else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"band": self.band, "confidence": round(float(self.confidence), 4),
+                "similarity": round(float(self.similarity), 4), "matches": [m.to_dict() for m in self.matches]}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80]
+
+
+def _texts_hash(texts: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(t.encode("utf-8", errors="surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
+
+
+def _is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+def _add_cyrillic(texts: list[str], langs: list[str], owner: list[int]) -> tuple[list[str], list[str], list[int]]:
+    """Append the Cyrillic form of every Latin-script Serbian paraphrase (same entry, language ``sr``)."""
+    from .drafting.script import latin_to_cyrillic  # public helper, imported lazily
+
+    seen = set(texts)
+    t2, l2, o2 = list(texts), list(langs), list(owner)
+    for text, lang, own in zip(texts, langs, owner):
+        if lang == "sr" and not _is_cyrillic(text):
+            cyr = latin_to_cyrillic(text)
+            if cyr != text and cyr not in seen:
+                seen.add(cyr)
+                t2.append(cyr)
+                l2.append("sr")
+                o2.append(own)
+    return t2, l2, o2
+
+
+class FaqIndex:
+    """The searchable FAQ: paraphrase vectors of a corpus, encoded once and cached on disk.
+
+    ``cache_dir`` defaults to ``replyassist.embeddings.default_cache_dir() / "index"``; files
+    are named ``<model_id>-<content_hash>.npz`` (vectors) and ``...-<settings>.json`` (the fitted
+    calibration), so a changed corpus, embedder or scoring setting never reads stale data.
+    ``cache_dir=False`` keeps nothing on disk.
+
+    >>> index = FaqIndex(corpus, emb, MatchSettings(top_k=3))          # doctest: +SKIP
+    >>> r = index.search(emb.encode(["When do you open?"]))[0]          # doctest: +SKIP
+    >>> r.matches[0].faq_id, r.band in BANDS                            # doctest: +SKIP
+    ('hours', True)
+    """
+
+    def __init__(self, corpus: Any, embedder: Any, settings: MatchSettings | None = None,
+                 cache_dir: Path | str | None | Literal[False] = None) -> None:
+        self.corpus = corpus
+        self.embedder = embedder
+        self.settings = settings if settings is not None else MatchSettings()
+        if not isinstance(self.settings, MatchSettings):
+            raise ConfigError(f"settings must be a MatchSettings, got {type(self.settings).__name__}.")
+        entries = tuple(getattr(corpus, "entries", ()) or ())
+        texts: list[str] = []
+        langs: list[str] = []
+        owner: list[int] = []
+        for i, e in enumerate(entries):
+            for lang in sorted(e.questions):
+                for q in e.questions[lang]:
+                    if isinstance(q, str) and q.strip():
+                        texts.append(q)
+                        langs.append(lang)
+                        owner.append(i)
+        if not texts:
+            where = str(getattr(corpus, "path", None) or getattr(corpus, "name", "corpus"))
+            raise CorpusError([Problem(where, None, "the corpus has no FAQ questions to match against; "
+                                                    "add at least one entry with questions")],
+                              summary="Cannot build a FAQ index from an empty corpus:")
+        if self.settings.serbian_cyrillic and "sr" in langs:
+            texts, langs, owner = _add_cyrillic(texts, langs, owner)
+        present = sorted(set(owner))
+        if len(present) < len(entries):  # entries without any question cannot be matched
+            remap = {e: k for k, e in enumerate(present)}
+            entries = tuple(entries[e] for e in present)
+            owner = [remap[o] for o in owner]
+        self.entries = entries
+        self.texts = texts
+        self.languages = langs
+        self.para_entry = np.asarray(owner, dtype=np.int64)
+        self.model_id = str(getattr(embedder, "model_id", type(embedder).__name__))
+        self.content_hash = str(getattr(corpus, "content_hash", "") or _texts_hash(texts))
+        if cache_dir is False:
+            self._cache_base: Path | None = None
+        else:
+            if cache_dir is None:
+                from .embeddings import default_cache_dir
+                cache_dir = default_cache_dir() / "index"
+            suffix = "-cyr" if self.settings.serbian_cyrillic and "sr" in langs else ""
+            self._cache_base = Path(cache_dir) / f"{_slug(self.model_id)}-{_slug(self.content_hash)}{suffix}"
+        #: True when the paraphrase vectors came from the disk cache.
+        self.from_cache = False
+        self.para_vecs = self._load_or_encode()
+        self.dim = int(self.para_vecs.shape[1])
+        s = self.settings
+        groups = {g: k for k, g in enumerate(sorted({self._group(t, lg) for t, lg in zip(texts, langs)}))}
+        self.para_group = np.array([groups[self._group(t, lg)] for t, lg in zip(self.texts, self.languages)])
+        self._scorer_kw = dict(centroid_weight=s.centroid_weight, whiten=s.whiten, shrinkage=s.shrinkage,
+                               candidates=s.candidates, candidate_dims=s.candidate_dims, para_group=self.para_group,
+                               head_weight=s.head_weight, head_steps=s.head_steps,
+                               head_max_entries=s.head_max_entries)
+        with blas_threads(s.blas_threads):
+            self.scorer = EntryScorer(self.para_vecs, self.para_entry, len(entries), **self._scorer_kw)
+        #: The keyword (BM25) index over each entry's paraphrases and tags (``None`` when switched off).
+        self.keywords: KeywordIndex | None = None
+        if s.keyword_weight > 0:
+            self.keywords = self._keyword_index(np.arange(len(self.texts)))
+        self._entry_languages = [set() for _ in entries]
+        for own, lg in zip(self.para_entry, self.languages):
+            self._entry_languages[own].add(lg)
+        #: Per-language maps applied to message vectors (see :meth:`adapt`).
+        self.language_maps: dict[str, LanguageMap] = {}
+        fit = self._load_or_fit_calibration()
+        self.calibrator = Calibrator(tuple(fit["coef"]))
+        self.learned_min_similarity: float | None = fit["min_similarity"]
+        #: Cross-fitted self-test on the corpus's own paraphrases: ``{"items", "accuracy", ...}``.
+        self.self_test: dict[str, Any] = fit["self_test"]
+
+    def _keyword_index(self, paras: np.ndarray) -> KeywordIndex:
+        docs: list[list[str]] = [list(e.tags) for e in self.entries]
+        for p in paras.tolist():
+            docs[self.para_entry[p]].append(self.texts[p])
+        kw = KeywordIndex(docs)
+        kw.calibrate_scale([self.texts[p] for p in paras.tolist()])
+        return kw
+
+    def _keyword_extra(self, kw: KeywordIndex | None, texts: Sequence[str] | None) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        if kw is None or texts is None:
+            return None
+        w = self.settings.keyword_weight
+        return [(e, v * w) for e, v in kw.scores(texts)]
+
+    @staticmethod
+    def _group(text: str, lang: str) -> str:
+        return f"{lang}-Cyrl" if lang == "sr" and _is_cyrillic(text) else lang
+
+    # -- vectors ---------------------------------------------------------------------------
+
+    @property
+    def cache_path(self) -> Path | None:
+        """The ``.npz`` file holding the paraphrase vectors (``None`` without a cache)."""
+        return None if self._cache_base is None else self._cache_base.with_suffix(".npz")
+
+    def _load_or_encode(self) -> np.ndarray:
+        key = _texts_hash(self.texts)
+        path = self.cache_path
+        if path is not None and path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    if str(data["key"]) == key and data["vectors"].shape[0] == len(self.texts):
+                        self.from_cache = True
+                        return np.asarray(data["vectors"], dtype=np.float32)
+            except Exception:  # unreadable or partial file: rebuild it
+                pass
+        vecs = self._encode(self.texts)
+        if path is not None:
+            self._atomic_write(path, lambda fh: np.savez(fh, vectors=vecs, key=np.asarray(key),
+                                                         model_id=np.asarray(self.model_id)))
+        return vecs
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        bs = self.settings.batch_size
+        parts = []
+        for start in range(0, len(texts), bs):
+            chunk = texts[start:start + bs]
+            v = np.asarray(self.embedder.encode(chunk), dtype=np.float32)
+            if v.ndim != 2 or v.shape[0] != len(chunk):
+                raise ConfigError(f"The embedder {self.model_id!r} returned an array of shape {v.shape} for "
+                                  f"{len(chunk)} texts; expected (n, dim).")
+            parts.append(v)
+        return l2_normalise(np.concatenate(parts, axis=0))
+
+    def _atomic_write(self, path: Path, write: Any) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+            os.replace(tmp, path)
+        except OSError:  # a read-only cache must not stop matching
+            pass
+
+    # -- calibration -----------------------------------------------------------------------
+
+    def _load_or_fit_calibration(self) -> dict[str, Any]:
+        path = None
+        if self._cache_base is not None:
+            path = self._cache_base.parent / f"{self._cache_base.name}-{self.settings._scoring_key()}.json"
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("format") == _INDEX_FORMAT:
+                    return data
+            except (OSError, ValueError):
+                pass
+        data = self._fit_calibration()
+        if path is not None:
+            blob = json.dumps(data, indent=1).encode("utf-8")
+            self._atomic_write(path, lambda fh: fh.write(blob))
+        return data
+
+    def _fit_calibration(self) -> dict[str, Any]:
+        def keyword_scores(train: np.ndarray, test: np.ndarray) -> Any:
+            return self._keyword_extra(self._keyword_index(train), [self.texts[t] for t in test.tolist()])
+
+        extra_fn = keyword_scores if self.settings.keyword_weight > 0 else None
+        with blas_threads(self.settings.blas_threads):
+            top, second, sim, correct = cross_fit(self.para_vecs, self.para_entry, len(self.entries),
+                                                  extra_fn=extra_fn, **self._scorer_kw)
+        coef = DEFAULT_CALIBRATION
+        source = "default"
+        if self.settings.calibrate and len(top) >= _MIN_CALIBRATION_ITEMS and 0 < correct.sum() < len(correct):
+            coef = Calibrator.fit(top, second, correct, prior=DEFAULT_CALIBRATION, l2=1.0).coef
+            source = "corpus"
+        min_sim = float(np.quantile(sim, self.settings.no_match_quantile)) if len(sim) >= _MIN_CALIBRATION_ITEMS else None
+        return {"format": _INDEX_FORMAT, "coef": [float(c) for c in coef], "source": source,
+                "min_similarity": min_sim,
+                "self_test": {"items": int(len(top)), "accuracy": float(correct.mean()) if len(top) else None}}
+
+    @property
+    def min_similarity(self) -> float | None:
+        """The no-match gate in use: the setting, else the one learned from the corpus, else the
+        embedder's default (``DEFAULT_MIN_SIMILARITY``), else ``None`` (no gate)."""
+        if self.settings.min_similarity is not None:
+            return float(self.settings.min_similarity)
+        if self.learned_min_similarity is not None:
+            return self.learned_min_similarity
+        for family, value in DEFAULT_MIN_SIMILARITY.items():
+            if family in self.model_id:
+                return value
+        return None
+
+    # -- language maps ---------------------------------------------------------------------
+
+    def adapt(self, vectors: np.ndarray, languages: Sequence[str | None], *, min_messages: int = 30) -> dict[str, int]:
+        """Learn a mean-shift map per language from *unlabelled* messages (e.g. last month's log).
+
+        Languages with at least ``min_messages`` messages get a map that moves their mean onto
+        the corpus mean (this closes most of the gap between, e.g., German messages and an
+        English-only FAQ: see docs/matching.md). Returns ``{language: messages used}``.
+
+        >>> index.adapt(emb.encode(german_messages), ["de"] * len(german_messages))  # doctest: +SKIP
+        {'de': 500}
+        """
+        q = self._check_vectors(vectors)
+        if len(languages) != len(q):
+            raise InputError(f"adapt(): languages has {len(languages)} items for {len(q)} vectors.", code="E152")
+        used: dict[str, int] = {}
+        for lang in sorted({lang for lang in languages if lang}):
+            mask = np.array([lg == lang for lg in languages])
+            if mask.sum() >= min_messages:
+                self.language_maps[lang] = LanguageMap.from_unlabelled(q[mask], self.para_vecs)
+                used[lang] = int(mask.sum())
+        return used
+
+    def _apply_maps(self, q: np.ndarray, languages: Sequence[str | None] | None) -> np.ndarray:
+        if not self.language_maps or languages is None:
+            return q
+        q = q.copy()
+        for lang, m in self.language_maps.items():
+            mask = np.array([lg == lang for lg in languages])
+            if mask.any():
+                q[mask] = m.apply(q[mask])
+        return q
+
+    # -- search ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _check_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        q = np.asarray(vectors, dtype=np.float32)
+        if q.ndim == 1:
+            q = q[None, :]
+        if q.ndim != 2:
+            raise InputError(f"Expected message vectors of shape (n, dim), got shape {q.shape}.", code="E150")
+        if q.shape[1] != self.dim:
+            raise InputError(f"The message vectors have dimension {q.shape[1]}, but the FAQ index was built with "
+                             f"embedder {self.model_id!r} (dimension {self.dim}). Encode the messages with the "
+                             "same embedder as the index.", code="E151")
+        if not np.isfinite(q).all():
+            raise InputError("The message vectors contain NaN or infinite values.", code="E153")
+        return q
+
+    def search(self, vectors: np.ndarray, *, texts: Sequence[str] | None = None,
+               languages: Sequence[str | None] | None = None) -> list[MatchResult]:
+        """Match precomputed message vectors ``(n, dim)`` (one ``(dim,)`` vector is accepted).
+
+        ``texts`` (the cleaned messages) feed the keyword boost (``keyword_weight``): pass them
+        when you have them, the calibration assumes it. ``languages`` (ISO 639-1 or ``None`` per
+        message) selects the language maps learned by :meth:`adapt` and the cross-lingual margin
+        of the no-match gate. Both, when given, need one item per vector.
+
+        >>> [r.matches[0].faq_id for r in index.search(emb.encode(["opening hours?", "Öffnungszeiten?"]))]
+        ... # doctest: +SKIP
+        ['hours', 'hours']
+        """
+        q = self._check_vectors(vectors)
+        n = q.shape[0]
+        for name, seq in (("texts", texts), ("languages", languages)):
+            if seq is not None and len(seq) != n:
+                raise InputError(f"search(): {name} has {len(seq)} items for {n} vectors; give one per vector.",
+                                 code="E152")
+        if n == 0:
+            return []
+        with blas_threads(self.settings.blas_threads):
+            q = self._apply_maps(q, languages)
+            k = min(max(self.settings.top_k, 2), len(self.entries))
+            ents, top, paras = self.scorer.top_k(q, k, extra=self._keyword_extra(self.keywords, texts))
+            sim = self.scorer.similarity(q, ents[:, 0])
+        second = top[:, 1] if top.shape[1] > 1 else top[:, 0]   # one entry: no margin to speak of
+        conf = self.calibrator(top[:, 0], second)
+        gate = self.min_similarity
+        margin = self.settings.cross_lingual_margin
+        out = []
+        for i in range(n):
+            matches = tuple(
+                Match(faq_id=self.entries[e].id, score=float(top[i, j]), question=self.texts[paras[i, j]],
+                      language=self.languages[paras[i, j]], category=self.entries[e].category)
+                for j, e in enumerate(ents[i, :self.settings.top_k]))
+            c = float(conf[i])
+            band: Band
+            g = gate
+            if g is not None and languages is not None and languages[i] \
+                    and languages[i] not in self._entry_languages[int(ents[i, 0])]:
+                g -= margin
+            if (g is not None and sim[i] < g) or c < self.settings.suggest:
+                band = "no_match"
+            elif c >= self.settings.confident:
+                band = "confident"
+            else:
+                band = "suggest"
+            out.append(MatchResult(matches=matches, band=band, confidence=c, similarity=float(sim[i])))
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """What the index learned from the corpus (for logs, ``replyassist evaluate`` and the docs)."""
+        return {"entries": len(self.entries), "paraphrases": len(self.texts),
+                "languages": sorted(set(self.languages)), "model_id": self.model_id,
+                "content_hash": self.content_hash, "calibration": list(self.calibrator.coef),
+                "min_similarity": self.min_similarity, "min_similarity_learned": self.learned_min_similarity,
+                "self_test": dict(self.self_test), "language_maps": sorted(self.language_maps),
+                "settings": self.settings.to_dict()}
