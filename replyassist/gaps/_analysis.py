@@ -1,0 +1,798 @@
+"""FAQ-gap analysis over a message log: coverage, gaps (topics the FAQ does not answer),
+ranking, language gaps and FAQ stubs. See ``docs/gaps.md``.
+
+>>> from replyassist.gaps import analyze_gaps
+>>> report = analyze_gaps("examples/messages_log.csv", "faq_corpus/shop")   # doctest: +SKIP
+>>> report.coverage.overall                                                 # doctest: +SKIP
+{'confident': 131, 'suggest': 40, 'no_match': 121}
+>>> report.gaps[0].stub["title"], report.write_html("out/")                 # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, InputError, ReplyAssistError
+from ..text import mask_pii, prepare_message
+from ._cluster import center_by_language, cluster_vectors, normalise_rows
+from ._io import BadRow, read_messages
+from ._keywords import cluster_keywords, tokenize
+from ._progress import make_progress
+from ._stagecache import StageCache
+
+__all__ = ["GapSettings", "GapReport", "Gap", "LanguageGap", "Coverage", "MessageOutcome", "analyze_gaps", "BANDS"]
+
+#: Match bands, from the matcher (``MatchResult.band``).
+BANDS = ("confident", "suggest", "no_match")
+_PIPELINE_VERSION = "gaps/1"
+
+
+@dataclass
+class GapSettings:
+    """Settings of the gap analysis (validated on creation).
+
+    - ``gap_bands``: which match bands count as "not answered" and are clustered into gaps
+      (default: everything the FAQ does not answer *confidently*, ``suggest`` and ``no_match``;
+      groups of messages that mostly point to one entry are flagged ``kind="near_existing"``).
+    - ``unanswered_below``: also treat a message as unanswered when the matcher's confidence is
+      below this (gap mining may want more recall than replying); ``None`` = bands only.
+    - ``cluster_threshold``: minimum mean cosine similarity (after language centring) between the
+      messages of two groups for them to form one topic. Higher = more, tighter gaps.
+    - ``min_gap_size``: smaller groups are not reported as gaps (they stay "unclustered").
+    - ``center_languages``: subtract each language's mean vector before clustering, so questions
+      about one topic in different languages group together (see ``docs/gaps.md``); when off,
+      only the mean of the whole log is subtracted (the threshold keeps its meaning).
+    - ``cross_language_bonus``: added to the mean similarity of two groups that have no language
+      in common during clustering (the language signal left after centring keeps one topic
+      asked in two languages apart); see the xSID figures in ``docs/gaps.md``.
+    - ``rephrase_agreement``: a group in which at least this share of messages has the same
+      existing entry as best match is flagged ``kind="near_existing"`` instead of ``"new_topic"``:
+      either that entry covers it but not in the customers' words (add paraphrases), or the
+      topic is new and merely close to it (gift cards next to gift wrapping). The flag is a hint
+      for the reader; it does not change the ranking (on the benchmarks it did not separate
+      the two cases reliably enough to demote a gap).
+    - ranking: ``score = size * (1 + negativity_weight * negative_share) * recency``; ``recency``
+      is the gap's mean weight ``0.5 ** (age_days / half_life_days)`` (age from the newest message
+      in the log) divided by the same mean over the whole log (1.0 without timestamps).
+    - ``language_gap_min``: smallest number of messages for a language gap to be reported.
+    """
+
+    gap_bands: tuple[str, ...] = ("suggest", "no_match")
+    unanswered_below: float | None = None
+    cluster_threshold: float = 0.3
+    min_gap_size: int = 3
+    max_micro_clusters: int = 1500
+    center_languages: bool = True
+    cross_language_bonus: float = 0.05
+    rephrase_agreement: float = 0.8
+    min_language_count: int = 20
+    examples_per_gap: int = 5
+    keywords_per_gap: int = 8
+    questions_per_stub: int = 8
+    half_life_days: float = 14.0
+    negativity_weight: float = 1.0
+    language_gap_min: int = 3
+    period: str = "auto"
+    batch_size: int = 2048
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.gap_bands = tuple(self.gap_bands)
+        bad = [b for b in self.gap_bands if b not in BANDS]
+        if bad or not self.gap_bands:
+            raise ConfigError(f"GapSettings.gap_bands must be a non-empty subset of {BANDS}, got {self.gap_bands!r}.")
+        if self.unanswered_below is not None and not 0.0 <= self.unanswered_below <= 1.0:
+            raise ConfigError(f"GapSettings.unanswered_below must be None or between 0 and 1, got {self.unanswered_below!r}.")
+        if not -1.0 <= self.cluster_threshold <= 1.0:
+            raise ConfigError(f"GapSettings.cluster_threshold must be between -1 and 1, got {self.cluster_threshold!r}.")
+        for name in ("min_gap_size", "max_micro_clusters", "examples_per_gap", "keywords_per_gap",
+                     "questions_per_stub", "language_gap_min", "batch_size", "min_language_count"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"GapSettings.{name} must be a positive integer, got {v!r}.")
+        if not 0.0 <= self.rephrase_agreement <= 1.0:
+            raise ConfigError(f"GapSettings.rephrase_agreement must be between 0 and 1, got {self.rephrase_agreement!r}.")
+        if self.half_life_days <= 0 or self.negativity_weight < 0:
+            raise ConfigError("GapSettings.half_life_days must be > 0 and negativity_weight >= 0.")
+        if self.period not in ("auto", "day", "week", "month"):
+            raise ConfigError(f"GapSettings.period must be auto, day, week or month, got {self.period!r}.")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "GapSettings":
+        valid = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - valid)
+        if unknown:
+            raise ConfigError(f"Unknown gap setting(s) {unknown}. Valid keys: {sorted(valid)}.")
+        return cls(**dict(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["gap_bands"] = list(self.gap_bands)
+        return d
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    """What happened to one usable input row (text is PII-masked)."""
+
+    row: int
+    id: str | None
+    text: str
+    language: str | None
+    script: str | None
+    channel: str | None
+    timestamp: str | None
+    band: str
+    faq_id: str | None
+    score: float
+    confidence: float
+    sentiment: str | None
+    gap_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Counts per match band: overall, per language, per channel, per period."""
+
+    overall: dict[str, int]
+    by_language: dict[str, dict[str, int]]
+    by_channel: dict[str, dict[str, int]]
+    by_period: list[tuple[str, dict[str, int]]]
+    period_unit: str | None
+
+    def shares(self, counts: Mapping[str, int] | None = None) -> dict[str, float]:
+        c = self.overall if counts is None else counts
+        tot = sum(c.values()) or 1
+        return {b: c.get(b, 0) / tot for b in BANDS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"overall": dict(self.overall), "overall_share": {k: round(v, 4) for k, v in self.shares().items()},
+                "by_language": self.by_language, "by_channel": self.by_channel,
+                "period_unit": self.period_unit, "by_period": [{"period": p, **c} for p, c in self.by_period]}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A topic people ask about that the FAQ does not answer.
+
+    ``kind``: ``"new_topic"`` or ``"near_existing"`` (most messages have the same existing entry,
+    ``nearest_faq["top_match_id"]``, as best match: check whether it covers them, and if so add
+    these phrasings to it).
+    """
+
+    id: str
+    rank: int
+    kind: str
+    score: float
+    size: int
+    customers: int | None
+    languages: dict[str, int]
+    channels: dict[str, int]
+    negative_share: float | None
+    recency: float
+    first_seen: str | None
+    last_seen: str | None
+    keywords: list[str]
+    examples: list[dict[str, Any]]
+    nearest_faq: dict[str, Any] | None
+    stub: dict[str, Any]
+    rows: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LanguageGap:
+    """An FAQ entry that answers a topic, but not in the language customers asked in."""
+
+    faq_id: str
+    faq_title: str
+    faq_languages: list[str]
+    language: str
+    count: int
+    customers: int | None
+    negative_share: float | None
+    examples: list[str]
+    rows: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GapReport:
+    """Everything the analysis found; ``write_html/json/csv(dir)`` write it (PII masked)."""
+
+    corpus_name: str
+    source: str
+    total_rows: int
+    processed: int
+    bad_rows: list[BadRow]
+    notes: list[str]
+    coverage: Coverage
+    gaps: list[Gap]
+    language_gaps: list[LanguageGap]
+    messages: list[MessageOutcome]
+    unclustered: int
+    settings: GapSettings
+    stats: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    SCHEMA = "replyassist.gaps/1"
+
+    def to_dict(self, *, include_messages: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema": self.SCHEMA, "corpus": self.corpus_name, "source": self.source,
+            "total_rows": self.total_rows, "processed": self.processed, "bad_row_count": len(self.bad_rows),
+            "bad_rows": [b.to_dict() for b in self.bad_rows], "notes": list(self.notes),
+            "coverage": self.coverage.to_dict(), "unclustered_unanswered": self.unclustered,
+            "gaps": [g.to_dict() for g in self.gaps], "language_gaps": [g.to_dict() for g in self.language_gaps],
+            "settings": self.settings.to_dict(), "stats": dict(self.stats),
+        }
+        if include_messages:
+            d["messages"] = [m.to_dict() for m in self.messages]
+        return d
+
+    def write_json(self, path: str | Path) -> Path:
+        from ._writers import write_json
+        return write_json(self, path)
+
+    def write_csv(self, out_dir: str | Path) -> list[Path]:
+        from ._writers import write_csv
+        return write_csv(self, out_dir)
+
+    def write_html(self, out_dir: str | Path) -> Path:
+        from ._html import write_html
+        return write_html(self, out_dir)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write ``report.html``, ``report.json`` and the CSV files into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return [self.write_html(out), self.write_json(out / "report.json"), *self.write_csv(out)]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _key(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _component_id(obj: Any) -> str:
+    t = type(obj)
+    s = getattr(obj, "settings", None)
+    return f"{t.__module__}.{t.__qualname__}:{s!r}"
+
+
+def _detect_languages(texts: Sequence[str], hints: Sequence[str | None], detector: Any, corpus_langs: tuple[str, ...],
+                      cache: StageCache, progress: Callable[..., None], batch: int) -> list[tuple[str | None, str | None]]:
+    """(language, script) per text; cached per (detector, text, hint)."""
+    if detector is False:
+        return [(h, None) for h in hints]
+    hint_cls = None
+    if not callable(detector) or hasattr(detector, "detect"):
+        try:
+            from ..language import LanguageHints  # public name of the language stage
+            hint_cls = LanguageHints
+        except ImportError:  # pragma: no cover - language stage missing
+            hint_cls = None
+    did = _component_id(detector)
+    keys = [_key(_PIPELINE_VERSION, did, t, h or "") for t, h in zip(texts, hints)]
+    found = cache.get_many("language", keys)
+    out: list[tuple[str | None, str | None]] = [None] * len(texts)  # type: ignore[list-item]
+    todo: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k in found:
+            out[i] = tuple(found[k])  # type: ignore[assignment]
+        else:
+            todo.setdefault(k, []).append(i)
+    done = len(texts) - sum(len(v) for v in todo.values())
+    progress(done)
+    klist = list(todo)
+    for s in range(0, len(klist), batch):
+        part = klist[s:s + batch]
+        new: dict[str, list[str | None]] = {}
+        for k in part:
+            i = todo[k][0]
+            if hasattr(detector, "detect"):
+                hv = hints[i]
+                if hint_cls is None:
+                    h = None
+                elif hv and re.search(r"[-_]", hv):  # "de-AT", "sr_Latn_RS": a locale
+                    h = hint_cls(locale=hv, corpus_languages=corpus_langs)
+                else:
+                    h = hint_cls(customer_language=hv or None, corpus_languages=corpus_langs)
+                r = detector.detect(texts[i], hints=h) if h is not None else detector.detect(texts[i])
+                lang, script = getattr(r, "language", None), getattr(r, "script", None)
+            else:
+                r = detector(texts[i])
+                lang, script = (r if isinstance(r, tuple) else (r, None))
+            new[k] = [lang, script]
+            for j in todo[k]:
+                out[j] = (lang, script)
+            done += len(todo[k])
+        cache.put_many("language", new)
+        progress(done)
+    return out
+
+
+def _sentiments(texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str | None],
+                channels: Sequence[str | None], signals: Any, cache: StageCache, progress: Callable[..., None],
+                batch: int) -> list[str | None]:
+    """Sentiment label per text ("negative"/"neutral"/"positive"), cached per (analyzer, text, language)."""
+    if signals is False or signals is None:
+        return [None] * len(texts)
+    sid = _component_id(signals)
+    keys = [_key(_PIPELINE_VERSION, sid, t, lg or "", ch or "") for t, lg, ch in zip(texts, languages, channels)]
+    found = cache.get_many("sentiment", keys)
+    out: list[str | None] = [found.get(k) for k in keys]
+    todo: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k not in found:
+            todo.setdefault(k, []).append(i)
+    reps = [v[0] for v in todo.values()]
+    done = len(texts) - sum(len(v) for v in todo.values())
+    progress(done)
+    for s in range(0, len(reps), batch):
+        part = reps[s:s + batch]
+        res = signals.analyze([texts[i] for i in part], vectors[part], [languages[i] for i in part],
+                              channels=[channels[i] for i in part])
+        new = {}
+        for i, r in zip(part, res):
+            sent = getattr(r, "sentiment", r)
+            label = getattr(sent, "label", sent if isinstance(sent, str) else None)
+            new[keys[i]] = label
+            for j in todo[keys[i]]:
+                out[j] = label
+            done += len(todo[keys[i]])
+        cache.put_many("sentiment", new)
+        progress(done)
+    return out
+
+
+def _period_unit(ts: list[datetime], setting: str) -> str | None:
+    if not ts:
+        return None
+    if setting != "auto":
+        return setting
+    span = (max(ts) - min(ts)).days
+    return "month" if span > 120 else "week" if span > 21 else "day"
+
+
+def _period_of(dt: datetime, unit: str) -> str:
+    if unit == "day":
+        return dt.strftime("%Y-%m-%d")
+    if unit == "week":
+        y, w, _ = dt.isocalendar()
+        return f"{y}-W{w:02d}"
+    return dt.strftime("%Y-%m")
+
+
+def _count(values: Sequence[str | None]) -> dict[str, int]:
+    c = Counter(v or "und" for v in values)
+    return dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _slug(words: Sequence[str]) -> str:
+    import unicodedata
+    s = "-".join(words[:3]).lower().replace("đ", "dj").replace("ß", "ss")
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9-]+", "", s)
+    return s or "new-entry"
+
+
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear (?:team|sir or madam|support)|good (?:morning|afternoon|evening)|hallo|guten (?:tag|morgen|abend)|"
+    r"liebes? [\w-]+ team|sehr geehrte[\w ]*|servus|moin|jó napot(?: kívánok)?|szia(?:sztok)?|helló|hello|kedves [\w ]+|"
+    r"tisztelt [\w ]+|zdravo|poštovani|postovani|pozdrav|dobar dan|dobro jutro|bok|ćao|cao|здраво|поштовани|добар дан)"
+    r"\s*[,!.:]*\s*)+", re.I)
+_CLOSING = re.compile(
+    r"(?:[\s,]+(?:thanks?(?: you)?|thx|regards|best(?: regards)?|cheers|danke(?: schön)?|vielen dank|lg|mfg|"
+    r"viele grüße|liebe grüße|grüße|köszönöm(?: szépen)?|köszi|üdv(?:özlettel)?|hvala(?: vam| unapred)?|pozdrav|"
+    r"lp|srdačan pozdrav|хвала|поздрав)(?:[\s,]+[A-ZÀ-ÖØ-ÞĀ-ſА-Я][\w.-]*){0,2}[\s.!]*)+$", re.I)
+
+
+def strip_courtesy(text: str) -> str:
+    """The message without a leading greeting or a closing thanks/sign-off (for titles and stubs).
+
+    >>> strip_courtesy("Jó napot! Hol van a csomagom? Köszönöm, Anna")
+    'Hol van a csomagom?'
+    """
+    t = _GREETING.sub("", text, count=1)
+    t = _CLOSING.sub("", t).strip()
+    if not t:
+        return text.strip()
+    return t[0].upper() + t[1:]
+
+
+def _near_duplicate(a: set[str], b: set[str]) -> bool:
+    return bool(a or b) and len(a & b) / max(1, len(a | b)) >= 0.6
+
+
+def _short(text: str, n: int = 140) -> str:
+    t = re.sub(r"\s+", " ", text).strip()
+    return t if len(t) <= n else t[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _title_from(text: str) -> str:
+    """The question sentence of a message, shortened (``"Hi, do you sell gift cards? I want ..."`` -> the question)."""
+    t = strip_courtesy(re.sub(r"\s+", " ", text).strip())
+    sents = re.split(r"(?<=[.!?])\s+", t)
+    qs = [s for s in sents if s.endswith("?") and len(s) > 8]
+    return _short(qs[0] if qs else max(sents, key=len), 110)
+
+
+# --------------------------------------------------------------------------- main entry point
+
+def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any = None, detector: Any = None,
+                 signals: Any = None, settings: GapSettings | Mapping[str, Any] | None = None,
+                 cache_dir: str | Path | None = None, progress: bool | Callable[[str, int, int], None] = True,
+                 text_column: str | None = None) -> GapReport:
+    """Run the FAQ-gap analysis over a message log.
+
+    ``messages``: a CSV/TSV/JSONL path, a list of strings or dicts, a pandas DataFrame, or a
+    :class:`MessageLog` (see :func:`read_messages`). ``corpus``: a :class:`FaqCorpus` or its folder.
+
+    Stages are injectable (each defaults to the library's own): ``embedder`` (anything with
+    ``encode(texts) -> (n, d)``; default ``CachedEmbedder(get_embedder("e5-small"))``), ``index``
+    (anything with ``search(vectors, texts=, languages=) -> [MatchResult]``; default
+    :class:`replyassist.matching.FaqIndex`), ``detector`` (``LanguageDetector``-like with
+    ``detect(text, hints=)``, a callable ``text -> language``, or ``False`` to trust a language
+    column only), ``signals`` (``SignalAnalyzer``-like; ``False`` to skip sentiment).
+
+    Resuming: vectors are cached per text by ``CachedEmbedder``; languages and sentiment per text
+    in ``cache_dir/gaps-stages.sqlite`` (``cache_dir`` default: the library cache folder). A re-run
+    after an interruption recomputes nothing that was finished; clustering and the report are
+    recomputed (seconds; deterministic).
+
+    >>> report = analyze_gaps(["Do you sell gift cards?"] * 3, "faq_corpus/shop", progress=False)  # doctest: +SKIP
+    """
+    t_all = time.perf_counter()
+    timings: dict[str, float] = {}
+    st = settings if isinstance(settings, GapSettings) else GapSettings.from_dict(settings or {})
+    prog = make_progress(progress)
+
+    t0 = time.perf_counter()
+    if not hasattr(corpus, "entries"):
+        from ..corpus import load_corpus
+        corpus = load_corpus(corpus)
+    log = read_messages(messages, text_column=text_column)
+    timings["read"] = time.perf_counter() - t0
+
+    # ---- prepare (validate/clean; PII spans) ----
+    t0 = time.perf_counter()
+    bad = list(log.bad)
+    rows, clean, display = [], [], []
+    p = prog("prepare", len(log.rows))
+    for n, r in enumerate(log.rows, 1):
+        try:
+            pm = prepare_message(r.text)
+        except InputError as exc:
+            bad.append(BadRow(r.row, f"empty after cleaning ({exc.message.split('.')[0].lower()})", r.line,
+                              mask_pii(_short(r.text, 80))))
+        else:
+            rows.append(r)
+            clean.append(pm.clean)
+            display.append(mask_pii(pm.text, pm.pii))
+        if n % 2000 == 0 or n == len(log.rows):
+            p(n)
+    bad.sort(key=lambda b: b.row)
+    timings["prepare"] = time.perf_counter() - t0
+    n_msg = len(rows)
+    if log.total != n_msg + len(bad):  # pragma: no cover - invariant
+        raise DataError(f"Internal accounting error: {log.total} rows read, {n_msg} processed + {len(bad)} bad.")
+
+    run_notes: list[str] = []
+    cache_root = Path(cache_dir) if cache_dir is not None else None
+    if cache_root is None:
+        from ..embeddings import default_cache_dir
+        cache_root = default_cache_dir()
+    stage_cache = StageCache(cache_root / "gaps-stages.sqlite")
+    try:
+        # ---- language ----
+        t0 = time.perf_counter()
+        if detector is None:
+            from ..language import LanguageDetector
+            detector = LanguageDetector()
+        corpus_langs = tuple(corpus.languages)
+        langs_scripts = _detect_languages(clean, [r.language for r in rows], detector, corpus_langs, stage_cache,
+                                          prog("language", n_msg), st.batch_size)
+        languages = [ls[0] or (r.language if r.language and len(r.language) <= 3 else None)
+                     for ls, r in zip(langs_scripts, rows)]
+        scripts = [ls[1] for ls in langs_scripts]
+        timings["language"] = time.perf_counter() - t0
+
+        # ---- encode (once per message, batched, cached) ----
+        t0 = time.perf_counter()
+        if embedder is None:
+            from ..embeddings import CachedEmbedder, get_embedder
+            embedder = CachedEmbedder(get_embedder("e5-small"), cache_root / "embeddings.sqlite")
+        pe = prog("encoding", n_msg)
+        vectors = _encode(embedder, clean, pe, st.batch_size)
+        timings["encode"] = time.perf_counter() - t0
+
+        # ---- match ----
+        t0 = time.perf_counter()
+        if index is None:
+            from ..matching import FaqIndex
+            index = FaqIndex(corpus, embedder, cache_dir=cache_root / "index")
+        pm_ = prog("matching", n_msg)
+        bands: list[str] = []
+        top_ids: list[str | None] = []
+        top_scores: list[float] = []
+        confidences: list[float] = []
+        for s in range(0, n_msg, st.batch_size):
+            res = index.search(vectors[s:s + st.batch_size], texts=clean[s:s + st.batch_size],
+                               languages=languages[s:s + st.batch_size])
+            for m in res:
+                band = m.band if m.band in BANDS else "no_match"
+                bands.append(band)
+                top = m.matches[0] if m.matches else None
+                top_ids.append(top.faq_id if top is not None else None)
+                top_scores.append(float(top.score) if top is not None else 0.0)
+                confidences.append(float(getattr(m, "confidence", 0.0)))
+            pm_(min(n_msg, s + st.batch_size))
+        timings["match"] = time.perf_counter() - t0
+
+        # ---- sentiment ----
+        t0 = time.perf_counter()
+        if signals is None:
+            try:
+                from ..signals import SignalAnalyzer
+                signals = SignalAnalyzer()
+            except ImportError:
+                signals = False
+        channels = [r.channel for r in rows]
+        try:
+            sentiment = _sentiments(clean, vectors, languages, channels, signals, stage_cache,
+                                    prog("sentiment", n_msg), st.batch_size)
+        except (ReplyAssistError, ValueError, RuntimeError) as exc:  # e.g. a sentiment head for other vectors
+            sentiment = [None] * n_msg
+            signals = False
+            run_notes.append(f"Sentiment not available, negativity is not used in the ranking: {exc}")
+        timings["sentiment"] = time.perf_counter() - t0
+    finally:
+        stage_cache.close()
+
+    # ---- coverage ----
+    t0 = time.perf_counter()
+    coverage = _coverage(rows, bands, languages, st)
+    timings["coverage"] = time.perf_counter() - t0
+
+    # ---- cluster the unanswered ----
+    t0 = time.perf_counter()
+    band_arr = np.array(bands, dtype=object)
+    gap_mask = np.isin(band_arr, list(st.gap_bands)) if n_msg else np.zeros(0, dtype=bool)
+    if st.unanswered_below is not None and n_msg:
+        gap_mask |= np.asarray(confidences) < st.unanswered_below
+    gap_idx = np.nonzero(gap_mask)[0]
+    Xc = center_by_language(vectors, languages if st.center_languages else [None] * n_msg,
+                            min_count=st.min_language_count)
+    pc = prog("clustering", 1)
+    labels_sub = cluster_vectors(Xc[gap_idx], threshold=st.cluster_threshold, min_size=st.min_gap_size,
+                                 max_micro=st.max_micro_clusters, seed=st.seed,
+                                 languages=[languages[i] for i in gap_idx],
+                                 cross_language_bonus=st.cross_language_bonus) if len(gap_idx) else np.zeros(0, int)
+    pc(1)
+    labels = np.full(n_msg, -1, dtype=np.int64)
+    labels[gap_idx] = labels_sub
+    timings["cluster"] = time.perf_counter() - t0
+
+    # ---- describe gaps ----
+    t0 = time.perf_counter()
+    gaps = _describe_gaps(labels, rows, clean, display, languages, channels, sentiment, vectors, Xc, corpus, embedder,
+                          st, prog, top_ids)
+    gap_of = {}
+    for g in gaps:
+        for r in g.rows:
+            gap_of[r] = g.id
+    lang_gaps = _language_gaps(rows, gap_mask, top_ids, languages, sentiment, display, corpus, st)
+    timings["describe"] = time.perf_counter() - t0
+
+    messages_out = [
+        MessageOutcome(row=r.row, id=r.id, text=display[i], language=languages[i], script=scripts[i], channel=r.channel,
+                       timestamp=r.timestamp.isoformat() if r.timestamp else None, band=bands[i], faq_id=top_ids[i],
+                       score=round(top_scores[i], 4),
+                       confidence=round(confidences[i], 4), sentiment=sentiment[i], gap_id=gap_of.get(r.row))
+        for i, r in enumerate(rows)]
+    unanswered = int(gap_mask.sum())
+    unclustered = int(((labels < 0) & gap_mask).sum())
+    stats = {"unanswered": unanswered, "in_gaps": unanswered - unclustered, "gap_count": len(gaps),
+             "languages": _count(languages),
+             "sentiment_available": signals is not False}
+    timings["total"] = time.perf_counter() - t_all
+    return GapReport(corpus_name=getattr(corpus, "name", "corpus"), source=log.source, total_rows=log.total,
+                     processed=n_msg, bad_rows=bad, notes=list(log.notes) + run_notes, coverage=coverage, gaps=gaps,
+                     language_gaps=lang_gaps, messages=messages_out, unclustered=unclustered, settings=st,
+                     stats=stats, timings=timings)
+
+
+def _encode(embedder: Any, texts: list[str], progress: Callable[..., None], batch: int) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, int(getattr(embedder, "dim", 384))), dtype=np.float32)
+    try:
+        return np.asarray(embedder.encode(texts, progress=progress), dtype=np.float32)
+    except TypeError:  # an embedder without a progress callback: batch it ourselves
+        parts = []
+        for s in range(0, len(texts), batch):
+            parts.append(np.asarray(embedder.encode(texts[s:s + batch]), dtype=np.float32))
+            progress(min(len(texts), s + batch))
+        return np.concatenate(parts)
+
+
+def _coverage(rows: Sequence[Any], bands: Sequence[str], languages: Sequence[str | None], st: GapSettings) -> Coverage:
+    def tally(keys: Sequence[str]) -> dict[str, dict[str, int]]:
+        d: dict[str, dict[str, int]] = defaultdict(lambda: {b: 0 for b in BANDS})
+        for k, b in zip(keys, bands):
+            d[k][b] += 1
+        return {k: v for k, v in sorted(d.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))}
+
+    overall = {b: 0 for b in BANDS}
+    for b in bands:
+        overall[b] += 1
+    ts = [r.timestamp for r in rows if r.timestamp is not None]
+    unit = _period_unit(ts, st.period)
+    by_period: list[tuple[str, dict[str, int]]] = []
+    if unit:
+        d: dict[str, dict[str, int]] = defaultdict(lambda: {b: 0 for b in BANDS})
+        for r, b in zip(rows, bands):
+            if r.timestamp is not None:
+                d[_period_of(r.timestamp, unit)][b] += 1
+        by_period = sorted(d.items())
+    return Coverage(overall=overall, by_language=tally([lg or "und" for lg in languages]),
+                    by_channel=tally([r.channel or "unknown" for r in rows]), by_period=by_period, period_unit=unit)
+
+
+def _faq_question_vectors(corpus: Any, embedder: Any) -> tuple[np.ndarray, list[int]]:
+    qs, owner = [], []
+    for ei, e in enumerate(corpus.entries):
+        for lang in sorted(e.questions):
+            for q in e.questions[lang]:
+                qs.append(q)
+                owner.append(ei)
+    if not qs:
+        return np.zeros((0, 1), dtype=np.float32), []
+    return normalise_rows(np.asarray(embedder.encode(qs), dtype=np.float32)), owner
+
+
+def _describe_gaps(labels: np.ndarray, rows: Sequence[Any], clean: Sequence[str], display: Sequence[str],
+                   languages: Sequence[str | None], channels: Sequence[str | None], sentiment: Sequence[str | None],
+                   vectors: np.ndarray, Xc: np.ndarray, corpus: Any, embedder: Any, st: GapSettings,
+                   prog: Callable[..., Any], top_ids: Sequence[str | None]) -> list[Gap]:
+    n_gaps = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    if n_gaps == 0:
+        return []
+    p = prog("describe", n_gaps)
+    kw = cluster_keywords(clean, labels.tolist(), top_k=st.keywords_per_gap,
+                          background=[c for c, lab in zip(clean, labels) if lab < 0])
+    qv, owner = _faq_question_vectors(corpus, embedder)
+    # recency weights relative to the newest message
+    ts = [r.timestamp for r in rows]
+    have_ts = [t for t in ts if t is not None]
+    newest = max(have_ts) if have_ts else None
+    w = np.full(len(rows), np.nan)
+    if newest is not None:
+        for i, t in enumerate(ts):
+            if t is not None:
+                w[i] = 0.5 ** (((newest - t).total_seconds() / 86400.0) / st.half_life_days)
+    mean_w = float(np.nanmean(w)) if newest is not None else 1.0
+    has_sent = any(s is not None for s in sentiment)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_gaps + 1))
+    drafts = []
+    for g in range(n_gaps):
+        idx = order[bounds[g]:bounds[g + 1]]
+        langs = _count([languages[i] for i in idx])
+        chans = _count([channels[i] or "unknown" for i in idx])
+        sents = [sentiment[i] for i in idx if sentiment[i] is not None]
+        neg = (sum(1 for s in sents if s == "negative") / len(sents)) if sents else None
+        wi = w[idx]
+        rec = float(np.nanmean(wi) / mean_w) if newest is not None and np.isfinite(wi).any() and mean_w > 0 else 1.0
+        custs = {rows[i].customer_id for i in idx if rows[i].customer_id}
+        tss = [ts[i] for i in idx if ts[i] is not None]
+        # representatives: closest to the (centred) centroid, one per language first, no duplicates
+        cen = Xc[idx].mean(axis=0)
+        central = idx[np.argsort(-(Xc[idx] @ cen), kind="stable")]
+        reps: list[int] = []
+        rep_tokens: list[set[str]] = []
+        seen_lang: list[str | None] = []
+
+        def _try(i: int) -> bool:
+            toks = set(tokenize(clean[i]))
+            if any(_near_duplicate(toks, o) for o in rep_tokens):
+                return False
+            reps.append(int(i))
+            rep_tokens.append(toks)
+            return True
+        for i in central:
+            if languages[i] not in seen_lang and _try(i):
+                seen_lang.append(languages[i])
+        for i in central:
+            if len(reps) >= st.questions_per_stub:
+                break
+            if int(i) not in reps:
+                _try(i)
+        reps = reps[: max(st.questions_per_stub, len(seen_lang))]
+        # nearest FAQ entry (raw multilingual vectors; entry score = best question)
+        nearest = None
+        if len(owner):
+            rc = vectors[idx].mean(axis=0)
+            rc = rc / (np.linalg.norm(rc) or 1.0)
+            sims = qv @ rc
+            best_per: dict[int, float] = {}
+            for q, s in zip(owner, sims.tolist()):
+                if s > best_per.get(q, -2.0):
+                    best_per[q] = s
+            ei = max(best_per, key=lambda k: (best_per[k], -k))
+            e = corpus.entries[ei]
+            nearest = {"faq_id": e.id, "title": e.title("en"), "category": e.category,
+                       "similarity": round(float(best_per[ei]), 4), "languages": sorted(e.answers)}
+        tops = Counter(top_ids[i] for i in idx if top_ids[i])
+        agree_id, agree_n = tops.most_common(1)[0] if tops else (None, 0)
+        agreement = agree_n / len(idx)
+        if nearest is not None:
+            nearest["top_match_share"] = round(agreement, 4)
+            nearest["top_match_id"] = agree_id
+        keywords = kw.get(g, [])
+        size = int(len(idx))
+        score = size * (1.0 + st.negativity_weight * (neg or 0.0)) * rec
+        dom_lang = next(iter(langs))
+        title_src = next((display[i] for i in reps if languages[i] == dom_lang), display[reps[0]])
+        questions: dict[str, list[str]] = {}
+        for i in reps:
+            questions.setdefault(languages[i] or "und", []).append(_short(strip_courtesy(display[i]), 200))
+        stub = {"suggested_id": _slug(keywords), "title": _title_from(title_src),
+                "category_hint": nearest["category"] if nearest else None, "keywords": keywords,
+                "questions": questions, "answer": "", "note": "Draft for a person to finish: write the answer, "
+                "check the title, add paraphrases in each language customers used."}
+        examples = [{"row": rows[i].row, "language": languages[i], "channel": channels[i],
+                     "sentiment": sentiment[i], "text": _short(display[i], 300)} for i in reps[: st.examples_per_gap]]
+        kind = "near_existing" if agree_id is not None and agreement >= st.rephrase_agreement else "new_topic"
+        drafts.append(dict(kind=kind, score=score, size=size, customers=len(custs) if custs else None, languages=langs,
+                           channels=chans, negative_share=None if not has_sent else (round(neg, 4) if neg is not None else None),
+                           recency=round(rec, 4), first_seen=min(tss).isoformat() if tss else None,
+                           last_seen=max(tss).isoformat() if tss else None, keywords=keywords, examples=examples,
+                           nearest_faq=nearest, stub=stub, rows=sorted(rows[i].row for i in idx)))
+        p(g + 1)
+    drafts.sort(key=lambda d: (-d["score"], -d["size"], d["rows"][0]))
+    return [Gap(id=f"gap-{k + 1:03d}", rank=k + 1, **{**d, "score": round(d["score"], 3)}) for k, d in enumerate(drafts)]
+
+
+def _language_gaps(rows: Sequence[Any], unanswered: np.ndarray, top_ids: Sequence[str | None],
+                   languages: Sequence[str | None], sentiment: Sequence[str | None], display: Sequence[str],
+                   corpus: Any, st: GapSettings) -> list[LanguageGap]:
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (un, fid, lg) in enumerate(zip(unanswered.tolist(), top_ids, languages)):
+        if un or fid is None or not lg:
+            continue
+        try:
+            e = corpus.get(fid)
+        except KeyError:
+            continue
+        if lg not in e.answers:
+            groups[(fid, lg)].append(i)
+    out = []
+    for (fid, lg), idx in groups.items():
+        if len(idx) < st.language_gap_min:
+            continue
+        e = corpus.get(fid)
+        sents = [sentiment[i] for i in idx if sentiment[i] is not None]
+        custs = {rows[i].customer_id for i in idx if rows[i].customer_id}
+        out.append(LanguageGap(faq_id=fid, faq_title=e.title("en"), faq_languages=sorted(e.answers), language=lg,
+                               count=len(idx), customers=len(custs) if custs else None,
+                               negative_share=round(sum(s == "negative" for s in sents) / len(sents), 4) if sents else None,
+                               examples=[_short(display[i], 200) for i in idx[:3]], rows=[rows[i].row for i in idx]))
+    out.sort(key=lambda g: (-g.count, g.faq_id, g.language))
+    return out

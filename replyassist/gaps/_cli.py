@@ -1,0 +1,120 @@
+"""Command-line entry of the gap analysis (wired by ``replyassist gaps``; also ``python -m replyassist.gaps``)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import ReplyAssistError
+
+__all__ = ["run_gaps_cli", "add_gaps_arguments", "main"]
+
+
+def add_gaps_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``gaps`` options to ``parser`` (for the main CLI's sub-command)."""
+    parser.add_argument("messages", help="message log: CSV/TSV (header with a text column) or JSONL")
+    parser.add_argument("--corpus", required=True, help="FAQ corpus folder")
+    parser.add_argument("--out", required=True, help="report folder (report.html, report.json, *.csv)")
+    parser.add_argument("--text-column", default=None, help="name of the text column (default: auto)")
+    parser.add_argument("--settings", default=None, help="settings file (.toml/.yaml); a [gaps] table sets GapSettings")
+    parser.add_argument("--embedder", default=None, help="embedder name (default: settings, else e5-small)")
+    parser.add_argument("--cache-dir", default=None, help="cache folder (default ~/.cache/replyassist)")
+    parser.add_argument("--threshold", type=float, default=None, help="clustering threshold (GapSettings.cluster_threshold)")
+    parser.add_argument("--min-gap-size", type=int, default=None, help="smallest gap reported")
+    parser.add_argument("--only-no-match", action="store_true",
+                        help="cluster only messages with no match (default: also those with only a suggestion)")
+    parser.add_argument("--no-sentiment", action="store_true", help="skip sentiment (negativity is then unknown)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    return parser
+
+
+def _read_settings_file(path: str | Path | None) -> tuple[dict[str, Any], Any]:
+    """(the ``[gaps]`` table, the library :class:`Settings` of the rest) from a TOML/YAML file."""
+    from ..errors import ConfigError
+    from ..settings import Settings
+    if path is None:
+        return {}, Settings()
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"Settings file {p} not found.")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix == ".toml":
+            import tomllib
+            data = tomllib.loads(text)
+        else:
+            import yaml
+            data = yaml.safe_load(text) or {}
+    except Exception as exc:
+        raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
+    gaps = data.pop("gaps", {}) or {}
+    if not isinstance(gaps, dict):
+        raise ConfigError("The [gaps] section of the settings file must be a table/mapping.")
+    return gaps, Settings.from_dict(data)
+
+
+def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: str | Path, *,
+                 settings: str | Path | None = None, text_column: str | None = None, embedder: str | None = None,
+                 cache_dir: str | Path | None = None, threshold: float | None = None, min_gap_size: int | None = None,
+                 include_suggest: bool | None = None, no_sentiment: bool = False, progress: bool = True,
+                 no_progress: bool = False, stdout: Any = None, stderr: Any = None, **_: Any) -> int:
+    """Run the analysis and write the report; returns the exit code (0 ok, 2 bad input/settings).
+
+    ``settings``: an optional TOML/YAML settings file (the library's keys, plus a ``[gaps]`` table
+    with :class:`GapSettings` fields). Keyword options override it.
+
+    >>> run_gaps_cli("examples/messages_log.csv", "faq_corpus/shop", "gap-report")   # doctest: +SKIP
+    0
+    """
+    from ..embeddings import CachedEmbedder, default_cache_dir, get_embedder
+    from ._analysis import GapSettings, analyze_gaps
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        opts, lib = _read_settings_file(settings)
+        if threshold is not None:
+            opts["cluster_threshold"] = threshold
+        if min_gap_size is not None:
+            opts["min_gap_size"] = min_gap_size
+        if include_suggest is not None:
+            opts["gap_bands"] = ("suggest", "no_match") if include_suggest else ("no_match",)
+        gap_settings = GapSettings.from_dict(opts)
+        root = Path(cache_dir or lib.cache_dir or default_cache_dir())
+        emb = CachedEmbedder(get_embedder(embedder or lib.embedder), root / "embeddings.sqlite")
+        index = None
+        if lib.matching is not None:
+            from ..corpus import load_corpus
+            from ..matching import FaqIndex
+            corpus = load_corpus(corpus_path)
+            index = FaqIndex(corpus, emb, lib.matching, cache_dir=root / "index")
+        else:  # pragma: no cover - Settings always fills matching
+            corpus = corpus_path
+        report = analyze_gaps(messages_path, corpus, index=index, embedder=emb, settings=gap_settings, cache_dir=root,
+                              signals=False if no_sentiment else None, progress=progress and not no_progress,
+                              text_column=text_column)
+        paths = report.write(out_dir)
+    except ReplyAssistError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    sh = report.coverage.shares()
+    print(f"{report.processed} of {report.total_rows} rows analysed ({len(report.bad_rows)} not usable, listed in "
+          f"bad_rows.csv). Confident {sh['confident']:.0%}, suggestion {sh['suggest']:.0%}, "
+          f"not answered {sh['no_match']:.0%}.", file=out)
+    for g in report.gaps[:5]:
+        print(f"  #{g.rank} {g.stub['title']}  ({g.size} messages; {', '.join(g.languages)})", file=out)
+    for lg in report.language_gaps[:3]:
+        print(f"  language gap: {lg.faq_id} has no {lg.language} answer; {lg.count} messages asked in {lg.language}",
+              file=out)
+    print(f"Report: {paths[0]}", file=out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = add_gaps_arguments(argparse.ArgumentParser(prog="replyassist gaps",
+                                                    description="FAQ-gap analysis over a message log."))
+    a = ap.parse_args(argv)
+    return run_gaps_cli(a.messages, a.corpus, a.out, text_column=a.text_column, embedder=a.embedder,
+                        cache_dir=a.cache_dir, threshold=a.threshold, min_gap_size=a.min_gap_size,
+                        settings=a.settings, include_suggest=False if a.only_no_match else None, no_sentiment=a.no_sentiment, no_progress=a.no_progress)

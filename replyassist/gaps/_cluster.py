@@ -1,0 +1,237 @@
+"""Clustering of message vectors into topics: numpy only, deterministic, scales to 100k+.
+
+Two stages:
+
+1. **Micro-clusters.** Up to ``max_micro`` points are kept as they are; a larger set is first
+   summarised by seeded k-means (k-means++ initialisation on a sample, a few Lloyd rounds in
+   chunks) into ``max_micro`` tight micro-clusters.
+2. **Average linkage with a threshold** over the micro-clusters. For L2-normalised vectors the
+   mean cosine between every member of A and every member of B is ``dot(S_A, S_B) / (n_A n_B)``
+   with ``S`` the sum of the members' vectors, so merging on summed vectors is *exact* average
+   linkage over the points (given the micro-partition). Merging stops when no two groups have a
+   mean cross-similarity of at least ``threshold``.
+
+Then groups smaller than ``min_size`` are dropped (label ``-1``) and a centroid pass moves every
+point to the group it is on average most similar to (a left-over point joins only if that mean
+similarity reaches ``threshold``). Labels are numbered by decreasing size.
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> a, b = rng.normal(size=384), rng.normal(size=384)
+>>> X = np.stack([a + 0.3 * rng.normal(size=384) for _ in range(5)] + [b + 0.3 * rng.normal(size=384) for _ in range(4)])
+>>> X /= np.linalg.norm(X, axis=1, keepdims=True)
+>>> cluster_vectors(X, threshold=0.5, min_size=2).tolist()
+[0, 0, 0, 0, 0, 1, 1, 1, 1]
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["cluster_vectors", "kmeans", "average_linkage", "center_by_language", "normalise_rows"]
+
+
+def normalise_rows(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    n = np.linalg.norm(X, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return X / n
+
+
+#: Languages whose vectors share one mean: Bosnian, Croatian, Montenegrin and Serbian are one
+#: continuum for the embedder, and short texts are often told apart wrongly by the detector.
+_FAMILY = {"bs": "sh", "hr": "sh", "sr": "sh", "sh": "sh", "cnr": "sh", "me": "sh"}
+
+
+def center_by_language(X: np.ndarray, languages: Sequence[str | None], *, min_count: int = 20,
+                       mask: np.ndarray | None = None) -> np.ndarray:
+    """Subtract each language's mean vector (global mean for rare languages), then re-normalise.
+
+    Multilingual sentence vectors carry a language component: a German and a Hungarian
+    question about the same thing are closer after it is removed. Means are computed over the
+    rows in ``mask`` (default: all), i.e. over the whole log, not only the unanswered part.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    if len(X) == 0:
+        return X.copy()
+    m = np.ones(len(X), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    glob = X[m].mean(axis=0) if m.any() else X.mean(axis=0)
+    langs = np.array([_FAMILY.get(lg or "und", lg or "und") for lg in languages], dtype=object)
+    out = np.empty_like(X)
+    for lg in sorted(set(langs.tolist())):
+        sel = langs == lg
+        ref = sel & m
+        mu = X[ref].mean(axis=0) if ref.sum() >= min_count else glob
+        out[sel] = X[sel] - mu
+    return normalise_rows(out)
+
+
+def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iterations: int = 6, chunk: int = 8192,
+           progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Seeded spherical k-means (cosine); returns labels ``0..k'-1`` (empty clusters removed).
+
+    Initialised with ``k`` distinct points drawn with ``numpy.random.default_rng(seed)`` (here
+    k-means only over-segments for the linkage step that follows, so a k-means++ start, which
+    costs ``k`` sequential passes over the data, does not pay off), then ``iterations`` Lloyd
+    rounds with chunked assignment."""
+    n = len(X)
+    if k >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    centers = X[np.sort(rng.choice(n, size=k, replace=False))].astype(np.float32, copy=True)
+    labels = np.zeros(n, dtype=np.int64)
+    for it in range(iterations + 1):
+        for s in range(0, n, chunk):
+            labels[s:s + chunk] = np.argmax(X[s:s + chunk] @ centers.T, axis=1)
+        if it == iterations:
+            break
+        sums = _group_sums(X, labels, k)
+        nonempty = np.bincount(labels, minlength=k) > 0
+        centers[nonempty] = normalise_rows(sums[nonempty])
+        if progress:
+            progress(it + 1, iterations)
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels.astype(np.int64)
+
+
+def average_linkage(sums: np.ndarray, counts: np.ndarray, threshold: float, *,
+                    langsets: np.ndarray | None = None, bonus: float = 0.0) -> np.ndarray:
+    """Merge groups (given by summed member vectors and sizes) while the best mean cross-similarity
+    is at least ``threshold``. Returns a group label per input group.
+
+    ``langsets`` (groups x languages, bool) and ``bonus``: two groups that both have a known
+    language but share none get ``bonus`` added to their similarity (the residual language
+    signal in the vectors otherwise keeps one topic asked in two languages apart)."""
+    k = len(sums)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    S = sums.astype(np.float64)
+    M = S @ S.T  # dot of sums; mean cross-similarity = M[i, j] / (n_i n_j)
+    n = counts.astype(np.float64).copy()
+    active = np.ones(k, dtype=bool)
+    parent = np.arange(k)
+    use_bonus = bonus != 0.0 and langsets is not None and langsets.shape[1] > 1
+    if use_bonus:
+        L = np.asarray(langsets, dtype=np.float64).copy()
+        known = L.any(axis=1)
+
+    def _bonus_row(i: int) -> np.ndarray:
+        if not use_bonus or not known[i]:
+            return np.zeros(k)
+        return bonus * (((L @ L[i]) == 0) & known)
+
+    A = M / np.outer(n, n)
+    if use_bonus:
+        A += bonus * (((L @ L.T) == 0) & np.outer(known, known))
+    np.fill_diagonal(A, -np.inf)
+    # row-wise best partner cache
+    best = np.argmax(A, axis=1)
+    bestv = A[np.arange(k), best]
+    while True:
+        i = int(np.argmax(np.where(active, bestv, -np.inf)))
+        if not active[i] or bestv[i] < threshold:
+            break
+        j = int(best[i])
+        # merge j into i
+        M[i, :] += M[j, :]
+        M[:, i] = M[i, :]
+        M[i, i] = M[i, i]  # self term unused
+        n[i] += n[j]
+        active[j] = False
+        parent[parent == j] = i
+        A[j, :] = -np.inf
+        A[:, j] = -np.inf
+        if use_bonus:
+            L[i] = np.maximum(L[i], L[j])
+            known[i] = known[i] or known[j]
+        row = M[i, :] / (n[i] * n) + _bonus_row(i)
+        row[~active] = -np.inf
+        row[i] = -np.inf
+        A[i, :] = row
+        A[:, i] = row
+        # refresh caches: row i, rows that pointed at i or j, rows for which i is now better
+        bi = int(np.argmax(A[i]))
+        best[i], bestv[i] = bi, A[i, bi]
+        stale = active & ((best == i) | (best == j))
+        stale[i] = False
+        for r in np.nonzero(stale)[0]:
+            br = int(np.argmax(A[r]))
+            best[r], bestv[r] = br, A[r, br]
+        better = active & (row > bestv)
+        best[better] = i
+        bestv[better] = row[better]
+        bestv[j] = -np.inf
+    _, lab = np.unique(parent, return_inverse=True)
+    return lab.astype(np.int64)
+
+
+def _group_sums(X: np.ndarray, labels: np.ndarray, k: int, chunk: int = 16384) -> np.ndarray:
+    """Per-label sums of rows (float64 accumulators; sort + ``add.reduceat``, chunked so no
+    float64 copy of all of ``X`` is made)."""
+    sums = np.zeros((k, X.shape[1]), dtype=np.float64)
+    for s in range(0, len(X), chunk):
+        lab = labels[s:s + chunk]
+        order = np.argsort(lab, kind="stable")
+        ls = lab[order]
+        starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]])
+        sums[ls[starts]] += np.add.reduceat(X[s:s + chunk][order].astype(np.float64), starts, axis=0)
+    return sums
+
+
+def cluster_vectors(X: np.ndarray, *, threshold: float, min_size: int = 3, max_micro: int = 1500, seed: int = 0,
+                    progress: Callable[[int, int], None] | None = None,
+                    languages: Sequence[str | None] | None = None, cross_language_bonus: float = 0.0) -> np.ndarray:
+    """Cluster L2-normalised rows of ``X``; returns one label per row, ``-1`` for unclustered.
+
+    ``threshold``: minimum mean cosine similarity between the members of two groups for them to
+    merge. ``min_size``: smaller groups are left unclustered. See the module docstring.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    n = len(X)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    # below max_micro points: exact average linkage over the points; above: k-means micro-clusters
+    # (about three points each at least, at most max_micro of them)
+    micro = np.arange(n) if n <= max_micro else kmeans(X, min(max_micro, max(2, n // 3)), seed=seed,
+                                                        progress=progress)
+    k = int(micro.max()) + 1
+    sums = _group_sums(X, micro, k)
+    counts = np.bincount(micro, minlength=k)
+    langsets = None
+    if languages is not None and cross_language_bonus:
+        fam = [_FAMILY.get(lg, lg) if lg else None for lg in languages]
+        names = sorted({f for f in fam if f})
+        col = {f: c for c, f in enumerate(names)}
+        langsets = np.zeros((k, max(1, len(names))), dtype=bool)
+        for m, f in zip(micro.tolist(), fam):
+            if f:
+                langsets[m, col[f]] = True
+    group = average_linkage(sums, counts, threshold, langsets=langsets, bonus=cross_language_bonus)[micro]
+    sizes = np.bincount(group)
+    keep = np.nonzero(sizes >= max(1, min_size))[0]
+    if len(keep) == 0:
+        return np.full(n, -1, dtype=np.int64)
+    # centroid pass: mean similarity of each point to each kept group
+    gsum = _group_sums(X, group, int(group.max()) + 1)
+    C = (gsum[keep] / sizes[keep][:, None]).astype(np.float32)
+    labels = np.full(n, -1, dtype=np.int64)
+    in_kept = np.isin(group, keep)
+    for s in range(0, n, 8192):
+        sims = X[s:s + 8192] @ C.T
+        arg = np.argmax(sims, axis=1)
+        val = sims[np.arange(len(arg)), arg]
+        ok = in_kept[s:s + 8192] | (val >= threshold)
+        labels[s:s + 8192] = np.where(ok, arg, -1)
+    # drop groups that fell under min_size after the pass; renumber by size (ties: first member)
+    sizes2 = np.bincount(labels[labels >= 0], minlength=len(keep))
+    first = np.full(len(keep), n, dtype=np.int64)
+    present, first_pos = np.unique(labels, return_index=True)
+    for g, p in zip(present.tolist(), first_pos.tolist()):
+        if g >= 0:
+            first[g] = p
+    order = sorted((g for g in range(len(keep)) if sizes2[g] >= max(1, min_size)), key=lambda g: (-sizes2[g], first[g]))
+    remap = np.full(len(keep) + 1, -1, dtype=np.int64)
+    for new, g in enumerate(order):
+        remap[g] = new
+    return remap[labels]  # -1 maps to remap[-1] == -1
