@@ -136,7 +136,7 @@ class ReplyAssistant:
     """
 
     def __init__(self, corpus: FaqCorpus, settings: Settings | Mapping[str, Any] | str | Path | None = None, *,
-                 embedder: Embedder | None = None, translator: Any = None) -> None:
+                 embedder: Embedder | None = None, translator: Any = None, warm_up: bool = True) -> None:
         self.settings = load_settings(settings)
         self.corpus = corpus
         self.embedder = embedder or get_embedder(self.settings.embedder)
@@ -147,7 +147,14 @@ class ReplyAssistant:
         self.signals = SignalAnalyzer(self.settings.signals)
         self.translator = translator if translator is not None else self._make_translator()
         self.drafter = Drafter(self.settings.drafting, translator=self.translator)
-        self.tone_checker = ToneChecker(self.settings.drafting) if _accepts_arg(ToneChecker) else ToneChecker()
+        self.tone_checker = ToneChecker(self.settings.drafting)
+        if warm_up:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Run one short message through every stage so lazily loaded models load now, at start-up,
+        and the first real message is as fast as the rest."""
+        self.suggest_many(["Hello, where is my order?"])
 
     @classmethod
     def from_corpus(cls, path: str | Path, settings: Settings | Mapping[str, Any] | str | Path | None = None,
@@ -281,14 +288,5 @@ def _history_texts(history: Sequence[Any]) -> list[str]:
     return out
 
 
-def _customer_register(drafter: Any, text: str, lang: LanguageResult) -> str | None:
-    detect = getattr(drafter, "detect_register", None)
-    return detect(text, lang.language) if callable(detect) else None
-
-
-def _accepts_arg(cls: type) -> bool:
-    import inspect
-    try:
-        return len(inspect.signature(cls).parameters) > 0
-    except (TypeError, ValueError):
-        return False
+def _customer_register(drafter: Drafter, text: str, lang: LanguageResult) -> str | None:
+    return drafter.detect_register(text, lang.language)

@@ -275,6 +275,8 @@ class Drafter:
         names = NameParts.parse(request.customer_name, draft_lang)
         agent = (request.agent_name or "").strip() or None
         values = self._values(request, names, agent, loc, policy, notes, corpus, draft_lang)
+        if cyrillic and values.get("team_name"):
+            values["team_name"] = latin_to_cyrillic(values["team_name"])  # the team signs in the customer's script
         personal: list[str] = []
         if names.full:
             personal.append("customer_name")

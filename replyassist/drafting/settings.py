@@ -235,7 +235,9 @@ class DraftSettings:
     emoji_allowed: bool = False
     sign_off: str = "name"
     words_to_avoid: tuple[str, ...] = ()
-    team_name: Any = "Customer Support"
+    team_name: Any = field(default_factory=lambda: {
+        "en": "Customer Support", "de": "Kundenservice", "hu": "Ügyfélszolgálat",
+        "sr": "Korisnička podrška", "hr": "Korisnička podrška", "bs": "Korisnička podrška"})
     support_email: str | None = None
     support_phone: str | None = None
     channels: Mapping[str, Any] = field(default_factory=dict)

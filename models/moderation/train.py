@@ -1,0 +1,82 @@
+"""Train the replyassist moderation head (logistic regression on e5-small vectors).
+
+    python models/moderation/train.py
+
+Data: GermEval 2018 development file only (``../shared/eval/germeval2018_offensive_de``),
+OFFENSE vs OTHER, split 80/20 stratified with seed 0 as in ``benchmarks/moderation.py``.
+
+1. Held-out run: fit on the 80% part; the decision threshold is chosen by 5-fold
+   cross-validation *inside* the 80% part as the lowest threshold whose out-of-fold precision
+   is at least ``--target-precision`` (a moderator queue must not be flooded); saved as
+   ``moderation_head_heldout.npz`` and scored by the benchmark on the 20% part.
+2. Final head: the same procedure on all development items -> ``moderation_head.npz``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import moderation as bench  # noqa: E402
+
+OUT = Path(__file__).resolve().parent
+
+
+def choose_threshold(X: np.ndarray, y: np.ndarray, C: float, target: float, seed: int) -> float:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    oof = np.zeros(len(y))
+    for tr, va in StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y):
+        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(X[tr], y[tr])
+        oof[va] = clf.predict_proba(X[va])[:, 1]
+    for thr in np.arange(0.30, 0.99, 0.01):
+        pred = oof >= thr
+        if pred.sum() and (y[pred] == 1).mean() >= target:
+            return float(round(thr, 2))
+    return 0.99
+
+
+def fit(X, y, C, target, seed):
+    from sklearn.linear_model import LogisticRegression
+    thr = choose_threshold(X, y, C, target, seed)
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(X, y)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), thr
+
+
+def save(path: Path, w, b, thr, meta) -> None:
+    np.savez_compressed(path, W=w[:, None], b=np.array([b], np.float32), threshold=np.array(thr),
+                        meta=np.array(json.dumps(meta)))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--target-precision", type=float, default=0.75)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    tr, te = bench.germeval_split(args.seed)
+    Xtr = bench.vectors([t for t, _, _ in tr])
+    ytr = np.array([y for _, y, _ in tr])
+    w, b, thr = fit(Xtr, ytr, args.C, args.target_precision, args.seed)
+    meta = {"data": "GermEval 2018 development file, 80% part", "n": len(tr), "C": args.C,
+            "target_precision": args.target_precision, "threshold": thr, "class_weight": "balanced"}
+    save(OUT / "moderation_head_heldout.npz", w, b, thr, meta)
+    print(f"held-out head: threshold {thr}", file=sys.stderr)
+    Xte = bench.vectors([t for t, _, _ in te])
+    yte = np.array([y for _, y, _ in te])
+    X, y = np.concatenate([Xtr, Xte]), np.concatenate([ytr, yte])
+    w, b, thr = fit(X, y, args.C, args.target_precision, args.seed)
+    meta = dict(meta, data="GermEval 2018 development file, all items", n=len(y), threshold=thr)
+    save(OUT / "moderation_head.npz", w, b, thr, meta)
+    print(f"final head: threshold {thr}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Pattern lexicons (escalation cues, abusive language) written by the project, per language.
+
+A lexicon file is plain text under ``replyassist/signals/data/<kind>/<lang>.txt``::
+
+    # comment
+    [repeated_contact]
+    (for )?the (second|third) time
+    zum (dritten|vierten) mal
+
+Every non-empty line is a Python regular expression matched case-insensitively on folded
+text (lower case, Serbian Cyrillic transliterated, diacritics removed, see
+:mod:`replyassist.signals._normalize`) and only at word boundaries. Serbian, Croatian and
+Bosnian share one file, ``bcms.txt``. Users extend the lexicons by pointing
+``SignalSettings.extra_lexicon_dir`` at a folder with the same layout.
+
+>>> lex = load_lexicon("escalation", "de")
+>>> [(h.category, h.text) for h in lex.find("Ich schreibe Ihnen schon zum DRITTEN Mal!")]
+[('repeated_contact', 'schon zum DRITTEN Mal')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import ConfigError
+from ._normalize import fold, fold_pattern
+
+__all__ = ["Hit", "Lexicon", "load_lexicon", "lexicon_language", "DATA_DIR", "LEXICON_LANGUAGES"]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: ISO 639-1 code (or variety) -> lexicon file stem.
+_LANG_FILE = {"en": "en", "de": "de", "hu": "hu", "sr": "bcms", "hr": "bcms", "bs": "bcms", "sh": "bcms",
+              "me": "bcms", "cnr": "bcms"}
+#: Languages with a lexicon of their own.
+LEXICON_LANGUAGES: tuple[str, ...] = ("en", "de", "hu", "sr", "hr", "bs")
+
+
+def lexicon_language(language: str | None) -> str | None:
+    """The lexicon file stem for an ISO 639-1 code (``"sr"`` -> ``"bcms"``), or None.
+
+    >>> lexicon_language("hr"), lexicon_language("fr")
+    ('bcms', None)
+    """
+    if not language:
+        return None
+    return _LANG_FILE.get(language.lower().split("-")[0].split("_")[0])
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One lexicon match: its category, the customer's own words and their position."""
+
+    category: str
+    text: str
+    start: int
+    end: int
+    lexicon: str
+
+
+class Lexicon:
+    """Compiled patterns of one kind (``escalation``/``abuse``) for one language file."""
+
+    def __init__(self, name: str, sections: dict[str, list[str]]) -> None:
+        self.name = name
+        self.patterns: dict[str, list[str]] = {k: list(v) for k, v in sections.items()}
+        self._rx: dict[str, re.Pattern[str]] = {}
+        for cat, pats in sections.items():
+            if not pats:
+                continue
+            body = "|".join(f"(?:{fold_pattern(p)})" for p in pats)
+            self._rx[cat] = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(self._rx)
+
+    def find(self, text: str, *, folded: tuple[str, list[int]] | None = None) -> list[Hit]:
+        """Every match in ``text``, quoting the original characters, in text order."""
+        f, offsets = folded if folded is not None else fold(text)
+        hits: list[Hit] = []
+        for cat, rx in self._rx.items():
+            for m in rx.finditer(f):
+                if m.end() <= m.start():
+                    continue
+                start, end = offsets[m.start()], offsets[m.end() - 1] + 1
+                hits.append(Hit(cat, text[start:end], start, end, self.name))
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return hits
+
+    def merged(self, other: "Lexicon") -> "Lexicon":
+        sections = {k: list(v) for k, v in self.patterns.items()}
+        for k, v in other.patterns.items():
+            sections.setdefault(k, []).extend(v)
+        return Lexicon(self.name, sections)
+
+
+def parse_lexicon(text: str, source: str) -> dict[str, list[str]]:
+    """Parse the lexicon file format; raise ConfigError naming file:line for a bad pattern."""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            sections.setdefault(current, [])
+            continue
+        if current is None:
+            raise ConfigError(f"{source}:{no}: pattern before any [category] header.")
+        try:
+            re.compile(fold_pattern(line))
+        except re.error as exc:
+            raise ConfigError(f"{source}:{no}: invalid regular expression ({exc}): {line}") from None
+        sections[current].append(line)
+    return sections
+
+
+def _read(path: Path) -> dict[str, list[str]]:
+    return parse_lexicon(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=64)
+def load_lexicon(kind: str, language: str, extra_dir: str | None = None) -> Lexicon:
+    """The lexicon of ``kind`` for ``language`` (an ISO code or a file stem), cached per process.
+
+    Unknown languages give an empty lexicon. ``extra_dir`` adds patterns from
+    ``<extra_dir>/<kind>/<stem>.txt`` when that file exists.
+    """
+    stem = lexicon_language(language) or language
+    path = DATA_DIR / kind / f"{stem}.txt"
+    sections = _read(path) if path.is_file() else {}
+    lex = Lexicon(f"{kind}/{stem}", sections)
+    if extra_dir:
+        extra = Path(extra_dir) / kind / f"{stem}.txt"
+        if extra.is_file():
+            lex = lex.merged(Lexicon(lex.name, _read(extra)))
+    return lex
+
+
+def available_stems(kind: str) -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in (DATA_DIR / kind).glob("*.txt")))
+
+
+def find_all(kind: str, text: str, stems: Iterable[str], extra_dir: str | None = None) -> list[Hit]:
+    """Matches of several language files on one text (folded once), duplicates removed."""
+    folded = fold(text)
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Hit] = []
+    for stem in stems:
+        for h in load_lexicon(kind, stem, extra_dir).find(text, folded=folded):
+            key = (h.category, h.start, h.end)
+            if key not in seen:
+                seen.add(key)
+                out.append(h)
+    out.sort(key=lambda h: (h.start, -h.end))
+    return out
