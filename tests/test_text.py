@@ -47,7 +47,7 @@ def test_clean_removes_quotes_signatures_urls_mentions():
            "\nAm 12.05.2024 schrieb Kosarica <info@kosarica.example>:\n> Vielen Dank für Ihre Bestellung\n"
            "-- \nJonas Weber\nTel +49 170 1234567")
     p = prepare_message(msg)
-    assert p.clean == "Hallo, wo ist meine Bestellung 4711? lieferung"
+    assert p.clean == "Hallo, wo ist meine Bestellung? lieferung"  # the bare order number is not for the models
     kinds = [s.kind for s in p.pii]
     assert {"order_id", "url", "email", "phone"} <= set(kinds)
     sig = prepare_message("Where is my refund?\n\nSent from my iPhone")
@@ -73,3 +73,11 @@ def test_decode_bytes():
     with pytest.raises(InputError, match="not valid UTF-8.*0xff at offset 3"):
         decode_bytes(b"abc\xff", source="standard input")
     assert decode_bytes(b"abc\xff", errors="replace") == "abc\ufffd"
+
+
+def test_identifiers_kept_out_of_model_text_but_found():
+    p = prepare_message("Rendelésszám: 123456, hol van? Írjon: kovacs.anna@example.hu, +36 30 123 4567")
+    assert "123456" not in p.clean and "kovacs" not in p.clean and "4567" not in p.clean
+    assert {s.kind for s in p.pii} == {"order_id", "email", "phone"}
+    assert "123456" in p.text
+    assert prepare_message("Der Code SAVE-2024 geht nicht").clean == "Der Code SAVE-2024 geht nicht"
