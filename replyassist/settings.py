@@ -68,6 +68,11 @@ def _draft_cls() -> type:
     return DraftSettings
 
 
+def _gaps_cls() -> type:
+    from .gaps import GapSettings
+    return GapSettings
+
+
 @dataclass
 class Settings:
     """All settings. Every field has an offline default.
@@ -90,6 +95,7 @@ class Settings:
     matching: Any = None
     signals: Any = None
     drafting: Any = None
+    gaps: Any = None
 
     def __post_init__(self) -> None:
         if self.translator not in _TRANSLATORS:
@@ -99,6 +105,7 @@ class Settings:
         self.matching = _section(_match_cls(), self.matching, "matching")
         self.signals = _section(_signal_cls(), self.signals, "signals")
         self.drafting = _section(_draft_cls(), self.drafting, "drafting")
+        self.gaps = _section(_gaps_cls(), self.gaps, "gaps")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Settings":

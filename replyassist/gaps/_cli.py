@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,33 +30,6 @@ def add_gaps_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def _read_settings_file(path: str | Path | None) -> tuple[dict[str, Any], Any]:
-    """(the ``[gaps]`` table, the library :class:`Settings` of the rest) from a TOML/YAML file."""
-    from ..errors import ConfigError
-    from ..settings import Settings
-    if path is None:
-        return {}, Settings()
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"Settings file {p} not found.")
-    text = p.read_text(encoding="utf-8")
-    try:
-        if p.suffix == ".toml":
-            import tomllib
-            data = tomllib.loads(text)
-        else:
-            import yaml
-            data = yaml.safe_load(text) or {}
-    except Exception as exc:
-        raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
-    gaps = data.pop("gaps", {}) or {}
-    if not isinstance(gaps, dict):
-        raise ConfigError("The [gaps] section of the settings file must be a table/mapping.")
-    return gaps, Settings.from_dict(data)
-
-
 def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: str | Path, *,
                  settings: str | Path | None = None, text_column: str | None = None, embedder: str | None = None,
                  cache_dir: str | Path | None = None, threshold: float | None = None, min_gap_size: int | None = None,
@@ -73,7 +47,9 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
     from ._analysis import GapSettings, analyze_gaps
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        opts, lib = _read_settings_file(settings)
+        from ..settings import load_settings
+        lib = load_settings(settings)
+        opts = dataclasses.asdict(lib.gaps) if dataclasses.is_dataclass(lib.gaps) else {}
         if threshold is not None:
             opts["cluster_threshold"] = threshold
         if min_gap_size is not None:
