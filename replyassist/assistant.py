@@ -24,7 +24,7 @@ from .language import LanguageDetector, LanguageHints, LanguageResult
 from .matching import FaqIndex, Match, MatchResult
 from .settings import Settings, load_settings
 from .signals import Escalation, ModerationResult, SentimentResult, SignalAnalyzer, Signals
-from .text import PreparedText, prepare_message
+from .text import PreparedText, prepare_message, split_sentences
 from .tone import ToneChecker, ToneFinding
 
 __all__ = ["Message", "Suggestion", "ReplyAssistant", "SCHEMA"]
@@ -223,6 +223,9 @@ class ReplyAssistant:
         t["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         matches = self.index.search(vectors, texts=[p.clean for _, p in batch], languages=[r.language for r in langs])
+        sentence_notes: list[tuple[str, ...]] = [()] * n
+        if self.settings.match_sentences:
+            matches, sentence_notes = self._match_sentences(batch, langs, matches)
         t["match"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sigs = self.signals.analyze([p.text for _, p in batch], vectors, [r.language for r in langs],
@@ -246,6 +249,7 @@ class ReplyAssistant:
             t0 = time.perf_counter()
             translation, notes = self._translate_for_agent(prep, lang, (msg.customer_name, msg.agent_name))
             t_tr += time.perf_counter() - t0
+            notes = sentence_notes[len(out)] + notes
             if lang.language is None:
                 notes = notes + ("language could not be determined; drafted in the corpus default language",)
             if prep.truncated:
@@ -257,6 +261,35 @@ class ReplyAssistant:
                                   tone=tuple(tone), message_translation=translation, notes=notes,
                                   timings_ms=timings, id=msg.id))
         return out
+
+    def _match_sentences(self, batch: list[tuple[Message, PreparedText]], langs: list[LanguageResult],
+                         matches: list[MatchResult]) -> tuple[list[MatchResult], list[tuple[str, ...]]]:
+        """Second look for long messages the whole-message match is not confident about.
+
+        A question inside a longer message ("I am furious. Where is my parcel? Third time I write!")
+        is matched on its own: the sentences of such messages are encoded in one extra batch, and
+        a sentence's result replaces the message's when its band is better. Only uncertain
+        multi-sentence messages pay for this; ``match_sentences = false`` turns it off.
+        """
+        rank = {"no_match": 0, "suggest": 1, "confident": 2}
+        todo: list[tuple[int, str]] = []
+        for i, ((_, prep), m) in enumerate(zip(batch, matches)):
+            if m.band == "confident":
+                continue
+            sentences = [x for x in split_sentences(prep.clean) if len(x.split()) >= 3]
+            if len(sentences) >= 2:
+                todo += [(i, x) for x in sentences[:8]]
+        notes: list[tuple[str, ...]] = [()] * len(batch)
+        if not todo:
+            return matches, notes
+        vecs = self.embedder.encode([x for _, x in todo])
+        found = self.index.search(vecs, texts=[x for _, x in todo], languages=[langs[i].language for i, _ in todo])
+        out = list(matches)
+        for (i, sentence), r in zip(todo, found):
+            if (rank[r.band], r.confidence) > (rank[out[i].band], out[i].confidence) and rank[r.band] > rank[matches[i].band]:
+                out[i] = r
+                notes[i] = (f"matched on the sentence: {sentence!r}",)
+        return out, notes
 
     def _hints(self, msg: Message) -> LanguageHints:
         return LanguageHints(customer_language=msg.customer_language, locale=msg.locale,

@@ -84,6 +84,11 @@ class Settings:
     - ``cache_dir``: where corpus vectors and the per-text embedding cache live.
     - ``max_message_chars``: longer messages are truncated (and say so), not rejected.
     - ``restrict_languages``: limit language detection to the corpus's languages.
+    - ``match_sentences``: when a multi-sentence message has no confident match, also match its
+      sentences one by one (one extra batched encode, only for those messages). Off by default:
+      on the demo queries (158) it raised confident-and-right answers from 88 to 90 and no-match
+      precision from 0.64 to 0.70, but also confident-and-wrong from 8 to 10 and lowered top-1
+      from 0.856 to 0.831.
     """
 
     embedder: str = "e5-small"
@@ -92,6 +97,7 @@ class Settings:
     cache_dir: str | None = None
     max_message_chars: int = 20_000
     restrict_languages: bool = False
+    match_sentences: bool = False
     matching: Any = None
     signals: Any = None
     drafting: Any = None

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 
-__all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "decode_bytes", "MAX_CHARS"]
+__all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "decode_bytes", "split_sentences",
+           "MAX_CHARS"]
 
 #: Messages longer than this are cut (``PreparedText.truncated``), not rejected.
 MAX_CHARS = 20_000
@@ -55,7 +56,7 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}[\s/-]?(?:\(?\d{1,4}\)?[\s/-]?){
 _ORDER = re.compile(
     r"(?P<v>#\s?\d{3,12}\b|\b[A-Z]{2,5}-\d{2,6}(?:-\d{2,8})?\b)|"
     r"\b(?:order|bestellung|auftrag|rendelés\w*|porudžbin\w*|narudžb\w*|ticket|tiket|nummer|szám|broj)"
-    r"(?:\s(?:nr\.?|no\.?|br\.?|number|nummer|száma))?[:.]?\s(?:#\s?)?(?P<w>\d{3,12})\b", re.I)
+    r"(?:\s(?:nr\.?|no\.?|br\.?|number|nummer|száma))?[:.]?\s(?P<w>(?:#\s?)?\d{3,12})\b", re.I)
 _QUOTE_HEADER = re.compile(
     r"^(?:On .{0,120} wrote:|Am .{0,120} schrieb .{0,80}:|.{0,120} írta:|.{0,80}(?:je napisao|je napisala|napisao je|написао је).{0,40}:"
     r"|-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Eredeti üzenet|Originalna poruka)\s*-{2,}|From: .+|Von: .+|Feladó: .+|Šalje: .+)\s*$",
@@ -198,3 +199,32 @@ def _drop_identifiers(text: str, spans: tuple[Span, ...]) -> str:
             pos = sp.end
     out.append(text[pos:])
     return "".join(out)
+
+
+_ABBREV = {"z.b", "bzw", "ca", "dr", "mr", "mrs", "ms", "prof", "nr", "no", "br", "str", "st", "tel", "usw",
+           "etc", "vs", "pl", "stb", "kb", "ill", "u.a", "d.h", "itd", "npr", "tj", "sl", "gosp", "g", "gđa",
+           "gđica", "ul", "bb", "inc", "ltd", "jan", "feb", "febr", "aug", "sept", "okt", "nov", "dec", "dez"}
+_SENT_END = re.compile(r"([.!?…]+[\"'»”)\]]*)(\s+)(?=[\"'«„“(\[]?[^\W\d_]|\d)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences (no sentence model needed; abbreviations kept together).
+
+    >>> split_sentences("Danke, Dr. Weber. Ihre Bestellung kommt z.B. morgen! Gut?")
+    ['Danke, Dr. Weber.', 'Ihre Bestellung kommt z.B. morgen!', 'Gut?']
+    """
+    sentences: list[str] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        before = text[start:m.start()]
+        last_word = re.split(r"\s", before)[-1].lower() if before else ""
+        nxt = text[m.end():m.end() + 1]
+        if m.group(1) == "." and (last_word.rstrip(".") in _ABBREV or len(last_word) == 1
+                                  or last_word.isdigit() or not (nxt.isupper() or nxt in "\"'«„“([")):
+            continue
+        sentences.append(text[start:m.end(1)].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 from .errors import InputError, MissingDependencyError, TranslationError
+from .text import split_sentences
 
 __all__ = [
     "Translator",
@@ -372,39 +373,6 @@ def _leftover_tokens(text: str, mapping: Mapping[str, str]) -> list[str]:
     if prefix is None:
         return []
     return [m.group(0) for m in _token_regex(prefix).finditer(text)]
-
-
-# --------------------------------------------------------------------------------------------
-# Sentence splitting (own, deterministic and offline; argostranslate's default downloads a model)
-# --------------------------------------------------------------------------------------------
-
-_ABBREV = {"z.b", "bzw", "ca", "dr", "mr", "mrs", "ms", "prof", "nr", "no", "br", "str", "st", "tel", "usw",
-           "etc", "vs", "pl", "stb", "kb", "ill", "u.a", "d.h", "itd", "npr", "tj", "sl", "gosp", "g", "gđa",
-           "gđica", "ul", "bb", "inc", "ltd", "jan", "feb", "febr", "aug", "sept", "okt", "nov", "dec", "dez"}
-_SENT_END = re.compile(r"([.!?…]+[\"'»”)\]]*)(\s+)(?=[\"'«„“(\[]?[^\W\d_]|\d)")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences (no sentence model needed; abbreviations kept together).
-
-    >>> split_sentences("Danke, Dr. Weber. Ihre Bestellung kommt z.B. morgen! Gut?")
-    ['Danke, Dr. Weber.', 'Ihre Bestellung kommt z.B. morgen!', 'Gut?']
-    """
-    sentences: list[str] = []
-    start = 0
-    for m in _SENT_END.finditer(text):
-        before = text[start:m.start()]
-        last_word = re.split(r"\s", before)[-1].lower() if before else ""
-        nxt = text[m.end():m.end() + 1]
-        if m.group(1) == "." and (last_word.rstrip(".") in _ABBREV or len(last_word) == 1
-                                  or last_word.isdigit() or not (nxt.isupper() or nxt in "\"'«„“([")):
-            continue
-        sentences.append(text[start:m.end(1)].strip())
-        start = m.end()
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
 
 
 # --------------------------------------------------------------------------------------------

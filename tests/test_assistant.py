@@ -126,3 +126,14 @@ def test_unknown_language_falls_back(assistant):
     assert s.language == "da"
     assert s.draft.language in ("en",) or s.draft.machine_translated
     assert any("da" in n for n in s.draft.notes)
+
+
+def test_sentence_matching_option(shop_corpus, tmp_path):
+    a = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True})
+    msg = "Ich bin total sauer. Wo ist mein Paket?? Schon zum dritten Mal schreibe ich euch!"
+    s = a.suggest(msg)
+    whole = a.index.search(a.embedder.encode([s.message.clean]), texts=[s.message.clean], languages=["de"])[0]
+    order = {"no_match": 0, "suggest": 1, "confident": 2}
+    assert order[s.match.band] >= order[whole.band]
+    if s.match.band != whole.band:
+        assert any("matched on the sentence" in n for n in s.notes)
