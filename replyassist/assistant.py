@@ -147,7 +147,8 @@ class ReplyAssistant:
         self.signals = SignalAnalyzer(self.settings.signals)
         self.translator = translator if translator is not None else self._make_translator()
         self.drafter = Drafter(self.settings.drafting, translator=self.translator)
-        self.tone_checker = ToneChecker(self.settings.drafting)
+        self.tone_checker = ToneChecker(self.settings.drafting,
+                                        embedder=self.embedder if self.settings.tone_embeddings else None)
         if warm_up:
             self.warm_up()
 
