@@ -134,8 +134,8 @@ def labels(rows):
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--heldout", action="store_true", help="only the held-out run")
-    ap.add_argument("--per-lang", type=int, default=1125,
-                    help="Mozetič tweets per language (prefix of the cached seeded sample; 1125 for the shipped head)")
+    ap.add_argument("--per-lang", type=int, default=3000,
+                    help="Mozetič tweets per language (prefix of the seeded sample; 3000 for the shipped head)")
     ap.add_argument("--feature-set", default="vec+lang+cues")
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--hidden", type=int, default=256)
