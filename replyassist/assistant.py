@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
-import numpy as np
 
 from .corpus import FaqCorpus, load_corpus
 from .drafting import Draft, Drafter, DraftRequest
@@ -244,7 +243,7 @@ class ReplyAssistant:
                 history=tuple(msg.history), values=dict(msg.values), now=now))
             t_draft += time.perf_counter() - t0
             t0 = time.perf_counter()
-            tone = self.tone_checker.check(draft, customer_register=_customer_register(self.drafter, prep.text, lang),
+            tone = self.tone_checker.check(draft, customer_register=draft.customer_register,
                                            negative_customer=sig.sentiment.label == "negative", channel=msg.channel)
             t_tone += time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -321,6 +320,3 @@ def _history_texts(history: Sequence[Any]) -> list[str]:
             out.append(str(getattr(h, "text")))
     return out
 
-
-def _customer_register(drafter: Drafter, text: str, lang: LanguageResult) -> str | None:
-    return drafter.detect_register(text, lang.language)

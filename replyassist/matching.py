@@ -37,12 +37,13 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
+from ._config import checked_fields
 from .errors import ConfigError, CorpusError, InputError, Problem
 from .matching_core import Calibrator, EntryScorer, LanguageMap, blas_threads, cross_fit, l2_normalise
 from .matching_keywords import KeywordIndex
@@ -167,12 +168,8 @@ class MatchSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "MatchSettings":
         """Settings from a mapping; unknown keys are an error that lists the valid ones."""
-        valid = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - valid)
-        if unknown:
-            raise ConfigError(f"Unknown setting(s) {unknown} in [matching]. Valid keys: {sorted(valid)}.")
         try:
-            return cls(**dict(data))
+            return cls(**checked_fields(cls, data, "matching"))
         except TypeError as exc:  # pragma: no cover - guarded by the key check
             raise ConfigError(f"Invalid [matching] settings: {exc}.") from None
 

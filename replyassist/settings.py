@@ -20,12 +20,12 @@ Backends are named, not imported, so they can be swapped without code changes::
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from ._config import checked_fields
 from .errors import ConfigError
 
 __all__ = ["Settings", "load_settings"]
@@ -38,17 +38,11 @@ def _section(cls: type, data: Mapping[str, Any] | None, name: str) -> Any:
         return cls()
     if isinstance(data, cls):
         return data
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"Settings section [{name}] must be a table/mapping, got {type(data).__name__}.")
     from_dict = getattr(cls, "from_dict", None)
     if callable(from_dict):
-        return from_dict(dict(data))
-    valid = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - valid)
-    if unknown:
-        raise ConfigError(f"Unknown setting(s) {unknown} in [{name}]. Valid keys: {sorted(valid)}.")
+        return from_dict(checked_fields(cls, data, name))
     try:
-        return cls(**data)
+        return cls(**checked_fields(cls, data, name))
     except TypeError as exc:
         raise ConfigError(f"Invalid [{name}] settings: {exc}.") from None
 
@@ -120,11 +114,7 @@ class Settings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Settings":
         """Build settings from a dict with the same shape as the TOML file."""
-        valid = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - valid)
-        if unknown:
-            raise ConfigError(f"Unknown setting(s) {unknown}. Valid top-level keys: {sorted(valid)}.")
-        return cls(**dict(data))
+        return cls(**checked_fields(cls, data, "settings"))
 
     @classmethod
     def from_file(cls, path: str | Path) -> "Settings":

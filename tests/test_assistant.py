@@ -129,11 +129,13 @@ def test_unknown_language_falls_back(assistant):
 
 
 def test_sentence_matching_option(shop_corpus, tmp_path):
-    a = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True})
     msg = "Ich bin total sauer. Wo ist mein Paket?? Schon zum dritten Mal schreibe ich euch!"
-    s = a.suggest(msg)
-    whole = a.index.search(a.embedder.encode([s.message.clean]), texts=[s.message.clean], languages=["de"])[0]
-    order = {"no_match": 0, "suggest": 1, "confident": 2}
-    assert order[s.match.band] >= order[whole.band]
-    if s.match.band != whole.band:
-        assert any("matched on the sentence" in n for n in s.notes)
+    off = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path)}, warm_up=False).suggest(msg)
+    on = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True}, warm_up=False).suggest(msg)
+    assert off.match.band != "confident" and not off.notes
+    assert on.match.band == "confident" and on.matches[0].faq_id == "order-status"
+    assert on.notes == ("matched on the sentence: 'Wo ist mein Paket??'",)
+    # a message the whole-message match is already confident about is left alone
+    plain = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True},
+                           warm_up=False).suggest("Wo bleibt meine Bestellung?")
+    assert not plain.notes

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping, Sequence
 
+from .._config import checked_fields
 from ..errors import ConfigError
 
 __all__ = ["ChannelPolicy", "OpeningHours", "DraftSettings", "DEFAULT_CHANNELS", "CHANNEL_ALIASES"]
@@ -331,13 +332,7 @@ def _channel_key(name: str) -> str:
 
 
 def _from_dict(cls: type, data: Mapping[str, Any], section: str) -> Any:
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"[{section}] must be a mapping, got {type(data).__name__}.")
-    valid = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - valid)
-    if unknown:
-        raise ConfigError(f"Unknown setting(s) {unknown} in [{section}]. Valid keys: {sorted(valid)}.")
-    kw = dict(data)
+    kw = checked_fields(cls, data, section)
     for k in ("words_to_avoid", "holidays", "contact_offer_tags"):
         if k in kw and isinstance(kw[k], list):
             kw[k] = tuple(kw[k])

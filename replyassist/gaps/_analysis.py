@@ -13,13 +13,14 @@ import hashlib
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .._config import checked_fields
 from ..errors import ConfigError, DataError, InputError, ReplyAssistError
 from ..text import mask_pii, prepare_message
 from ._cluster import center_by_language, cluster_vectors, normalise_rows
@@ -107,11 +108,7 @@ class GapSettings:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GapSettings":
-        valid = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - valid)
-        if unknown:
-            raise ConfigError(f"Unknown gap setting(s) {unknown}. Valid keys: {sorted(valid)}.")
-        return cls(**dict(data))
+        return cls(**checked_fields(cls, data, "gaps"))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

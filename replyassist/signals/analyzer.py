@@ -13,12 +13,12 @@
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .._config import checked_fields
 from ..errors import ConfigError, InputError
 from .escalation import ACTIONS, CUE_LABELS, Escalation, decide, detect_cues
 from .moderation import ModerationResult, Moderator
@@ -49,13 +49,7 @@ class ChannelRule:
     def coerce(cls, value: Any, name: str) -> "ChannelRule":
         if isinstance(value, ChannelRule):
             return value
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"channel_rules[{name!r}] must be a mapping, got {type(value).__name__}.")
-        valid = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(value) - valid)
-        if unknown:
-            raise ConfigError(f"Unknown key(s) {unknown} in channel_rules[{name!r}]. Valid keys: {sorted(valid)}.")
-        return cls(**dict(value))
+        return cls(**checked_fields(cls, value, f"signals.channel_rules.{name}"))
 
 
 _PUBLIC = ChannelRule(public=True, warn_on_abuse=True)
@@ -142,11 +136,7 @@ class SignalSettings:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SignalSettings":
         """Build from a mapping (a TOML/YAML section); unknown keys raise ConfigError."""
-        valid = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - valid)
-        if unknown:
-            raise ConfigError(f"Unknown setting(s) {unknown} in [signals]. Valid keys: {sorted(valid)}.")
-        data = dict(data)
+        data = checked_fields(cls, data, "signals")
         if "channel_rules" in data:
             # a section adds to or overrides the default channels
             data["channel_rules"] = {**_DEFAULT_CHANNELS, **dict(data["channel_rules"])}
