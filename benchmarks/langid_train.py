@@ -10,7 +10,13 @@ tweets: normalised text, so duplicates share a fold). For each fold the naive Ba
 is trained on the other four folds and scores the held-out fold (out-of-fold, OOF). The combiner
 is then cross-validated on the OOF features the same way, and every reported figure for our
 detector is a prediction for an item whose fold was excluded from both models' training.
-The shipped model: naive Bayes on all items, combiner on all OOF features.
+The Serbian/Croatian/Bosnian second stage (a logistic regression over hashed n-grams of the
+text plus dense third-party/marker/lexicon inputs, see replyassist.language._model.BcmsStage) is
+trained per fold on the non-Cyrillic sr/hr/bs items of the other folds and used inside the replayed
+detector, so its held-out figures follow the same protocol.
+The shipped model: naive Bayes and the sr/hr/bs stage on all items, combiner on all OOF features.
+
+    python -m benchmarks.langid_train --no-bcms-stage --no-write   # the figures without the stage
 
     python -m benchmarks.langid_train            # CV report + writes models/langid/langid.npz
     python -m benchmarks.langid_train mlp        # the same with a one-hidden-layer combiner (worse in CV)
@@ -47,6 +53,12 @@ TWEETS_PER_LANG = 2500
 COMBINER_SAMPLES = 30000
 EXTRA_TWEETS_FOR = ("sr", "hr", "bs")
 EXTRA_TWEETS = 5000
+# Serbian/Croatian/Bosnian stage: regularisation, iterations, weight of its log-probabilities against
+# the combiner's (chosen in the 5-fold CV, see models/langid/README.md)
+S2_C = 10.0
+S2_ITERS = 300
+S2_BLEND = 1.0
+USE_BCMS_STAGE = True
 USE_LEXICON = (Path(__file__).resolve().parent.parent / "models" / "langid" / "lexicon.npz").exists()
 ISO3 = {"bos": "bs", "hrv": "hr", "srp": "sr", "hun": "hu", "deu": "de", "eng": "en", "slv": "sl",
         "pol": "pl", "slk": "sk"}
@@ -218,6 +230,54 @@ def fit_combiner(X: np.ndarray, y: np.ndarray, sw: np.ndarray, kind: str = "lr")
     return dict(mean=mean, scale=scale, W0=W1.astype(np.float32), b0=b1.astype(np.float32), W1=W2f, b1=b2f)
 
 
+def bcms_stage_inputs(items: list[dict], F: dict, lexX: np.ndarray | None):
+    """Training rows of the Serbian/Croatian/Bosnian stage: every non-Cyrillic sr/hr/bs item
+    (evaluation items, extra tweets, transliterated lingua sr). Returns (row indices into items,
+    hashed csr matrix, dense matrix, labels 0..2); the hashed matrix is cached on disk."""
+    import inspect
+    from scipy.sparse import csr_matrix, load_npz, save_npz
+    dt = F["raw"]
+    N = B.N
+    cyr = dt[:, 3 * N + 5] > 0  # Cyrillic share (extra feature 5)
+    lab = np.array([it["label"] for it in items])
+    idxs = np.where(np.isin(lab, M.BCMS3) & ~cyr)[0]
+    y = np.array([M.BCMS3.index(lab[i]) for i in idxs])
+    key = hashlib.sha1((_cache_key(items) + str(M.S2_BITS) + inspect.getsource(M.bcms_hashed)).encode()).hexdigest()[:16]
+    path = CACHE / f"s2hash_{key}.npz"
+    if path.exists():
+        Xh = load_npz(path).tocsr()
+    else:
+        rows, cols, vals = [], [], []
+        for j, i in enumerate(idxs):
+            a, v = M.bcms_hashed(str(F["dtexts"][i]))
+            rows.append(np.full(a.size, j, dtype=np.int32)); cols.append(a.astype(np.int32)); vals.append(v)
+        Xh = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                        shape=(len(idxs), 1 << M.S2_BITS), dtype=np.float32)
+        save_npz(path, Xh)
+    L5 = [B.LABEL_INDEX[c] for c in ("sr", "hr", "bs", "sl", "mk")]
+    raw = F["raw"][idxs]
+    parts = [raw[:, L5], raw[:, [N + i for i in L5]], raw[:, [2 * N + i for i in L5]], raw[:, 3 * N:]]
+    if lexX is not None:
+        parts.append(lexX[idxs])
+    return idxs, Xh, np.hstack(parts).astype(np.float32), y
+
+
+def fit_bcms_stage(Xh, dense: np.ndarray, y: np.ndarray, sw: np.ndarray) -> dict[str, np.ndarray]:
+    """Multinomial logistic regression (lbfgs, C=S2_C) over hashed n-grams + standardised dense inputs."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
+    mean = dense.mean(axis=0)
+    scale = dense.std(axis=0) + 1e-3
+    X = hstack([Xh, csr_matrix(((dense - mean) / scale).astype(np.float32))]).tocsr()
+    clf = LogisticRegression(C=S2_C, max_iter=S2_ITERS)
+    clf.fit(X, y, sample_weight=sw / sw.mean())
+    coef = clf.coef_.T.astype(np.float32)  # (features, 3); classes_ are 0, 1, 2
+    nh = Xh.shape[1]
+    return dict(s2_w=coef[:nh].astype(np.float16), s2_dense_mean=mean.astype(np.float32),
+                s2_dense_scale=scale.astype(np.float32), s2_dense_w=coef[nh:], s2_bias=clf.intercept_.astype(np.float32),
+                s2_blend=np.array(S2_BLEND, dtype=np.float32))
+
+
 def sample_weights(items: list[dict]) -> np.ndarray:
     """Each (source, label) cell weighs the same in total, so 2,500 tweets do not drown 300 utterances."""
     cells: dict[tuple[str, str], int] = {}
@@ -238,9 +298,9 @@ class _CachedModel(M.TrainedModel):
         return hit if hit is not None else super().raw(text, n_letters)
 
 
-def config_key(items: list[dict], kind: str, use_lexicon: bool) -> str:
+def config_key(items: list[dict], kind: str, use_lexicon: bool, use_bcms_stage: bool = USE_BCMS_STAGE) -> str:
     """Identifies a CV run: the data, the settings and the code of the detector and of this script."""
-    h = hashlib.sha1((_cache_key(items) + kind + str(use_lexicon)).encode())
+    h = hashlib.sha1((_cache_key(items) + kind + str(use_lexicon) + ("" if use_bcms_stage else "nos2")).encode())
     for f in ("benchmarks/langid_train.py", "replyassist/language/_model.py", "replyassist/language/detector.py",
               "replyassist/language/bcms.py", "replyassist/language/cleaning.py", "replyassist/language/_backends.py",
               "replyassist/language/_lexicon.py"):
@@ -248,22 +308,24 @@ def config_key(items: list[dict], kind: str, use_lexicon: bool) -> str:
     return h.hexdigest()[:16]
 
 
-def cv_predictions(kind: str = "lr", use_lexicon: bool = USE_LEXICON, write: bool = False) -> dict:
+def cv_predictions(kind: str = "lr", use_lexicon: bool = USE_LEXICON, write: bool = False,
+                   use_bcms_stage: bool = USE_BCMS_STAGE) -> dict:
     """Held-out predictions, from the cache written by the last identical run, else by running it."""
     import pickle
     items = load_items()
-    path = CACHE / f"oof_{config_key(items, kind, use_lexicon)}.pkl"
+    path = CACHE / f"oof_{config_key(items, kind, use_lexicon, use_bcms_stage)}.pkl"
     if path.exists():
         return dict(items=items, preds=pickle.loads(path.read_bytes()))
-    return run(kind, write=write, use_lexicon=use_lexicon)
+    return run(kind, write=write, use_lexicon=use_lexicon, use_bcms_stage=use_bcms_stage)
 
 
-def run(kind: str = "lr", write: bool = True, verbose: bool = True, use_lexicon: bool = USE_LEXICON) -> dict:
+def run(kind: str = "lr", write: bool = True, verbose: bool = True, use_lexicon: bool = USE_LEXICON,
+        use_bcms_stage: bool = USE_BCMS_STAGE) -> dict:
     """Cross-validate, report OOF predictions (through the full detector), write the shipped model."""
     import pickle
     from replyassist.language import detector as D
     items = load_items()
-    key = config_key(items, kind, use_lexicon)
+    key = config_key(items, kind, use_lexicon, use_bcms_stage)
     n = len(items)
     F = featurize(items)
     labels = np.array([B.LABEL_INDEX[it["label"]] for it in items])
@@ -294,11 +356,17 @@ def run(kind: str = "lr", write: bool = True, verbose: bool = True, use_lexicon:
                                              None if lexX is None else lexX[i])
     preds: list[tuple[str | None, float]] = [(None, 0.0)] * n
     det = LanguageDetector()
+    if use_bcms_stage:
+        s2_idx, s2_X, s2_dense, s2_y = bcms_stage_inputs(items, F, lexX)
+        s2_fold = folds[s2_idx]
     for k in range(K):
         tr = folds != k
         comb = fit_combiner(Xc[tr], labels[tr], sw[tr], kind)
         w, prior = nb_models[k]
         arrays = dict(labels=np.array(B.LABELS), nb_w=w, nb_prior=prior, use_lexicon=np.array(int(use_lexicon)), **comb)
+        if use_bcms_stage:
+            t = s2_fold != k
+            arrays.update(fit_bcms_stage(s2_X[t], s2_dense[t], s2_y[t], sw[s2_idx][t]))
         D._MODEL = _CachedModel(arrays, raws)
         for i in np.where((folds == k) & is_eval)[0]:
             r = det.detect(items[i]["text"])
@@ -316,6 +384,8 @@ def run(kind: str = "lr", write: bool = True, verbose: bool = True, use_lexicon:
         arrays = dict(labels=np.array(B.LABELS), nb_w=w.astype(np.float16), nb_prior=prior,
                       use_lexicon=np.array(int(use_lexicon)),
                       **{k: v.astype(np.float32) for k, v in comb.items()})
+        if use_bcms_stage:
+            arrays.update(fit_bcms_stage(s2_X, s2_dense, s2_y, sw[s2_idx]))
         out = Path(os.environ.get("LANGID_OUT", ROOT / "models" / "langid" / "langid.npz"))
         np.savez_compressed(out, **arrays)
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
@@ -334,7 +404,8 @@ def summarize(result: dict) -> dict[str, dict[str, float]]:
 
 if __name__ == "__main__":
     kind = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "lr"
-    res = run(kind, write="--no-write" not in sys.argv, use_lexicon=USE_LEXICON and "--no-lexicon" not in sys.argv)
+    res = run(kind, write="--no-write" not in sys.argv, use_lexicon=USE_LEXICON and "--no-lexicon" not in sys.argv,
+              use_bcms_stage=USE_BCMS_STAGE and "--no-bcms-stage" not in sys.argv)
     s = summarize(res)
     L12 = ("en", "de", "hu", "sr", "hr", "bs", "sl", "mk", "cs", "sk", "pl", "ro")
     for src in LENGTH_CLASSES:

@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         systems["lexicons OR sentimentai-py hate head"] = [a or b for a, b in zip(lex_flags, s >= thr)]
     if held.is_file():
         head = ModerationHead(held)
-        hs = head.predict(vecs)
-        systems[f"replyassist vector head alone (threshold {head.threshold:.2f}, fitted on the 80% part)"] = list(hs >= head.threshold)
+        hs = head.predict(vecs, texts)
+        systems[f"replyassist head alone: e5 vector + n-grams (threshold {head.threshold:.2f}, fitted on the 80% part)"] = list(hs >= head.threshold)
         comb = [a or b for a, b in zip(lex_flags, hs >= head.threshold)]
-        systems["**lexicons OR replyassist vector head (the default Moderator)**"] = comb
+        systems["**lexicons OR replyassist head (the default Moderator)**"] = comb
     else:
         print(f"{held} missing: run python models/moderation/train.py", file=sys.stderr)
     n_pos = sum(gold)

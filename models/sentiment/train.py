@@ -90,6 +90,88 @@ def train_members(X: np.ndarray, y: np.ndarray, binary: np.ndarray, *, members: 
     return out
 
 
+def ngram_features(texts: list[str], n_buckets: int, log=lambda msg: None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR n-gram features of ``texts``, cached on disk (keyed by the texts, buckets and the featuriser's source)."""
+    import hashlib
+    import inspect
+    from replyassist.embeddings import default_cache_dir
+    from replyassist.signals import ngrams
+    h = hashlib.sha1(inspect.getsource(ngrams).encode())
+    h.update(str(n_buckets).encode())
+    for t in texts:
+        h.update(t.encode("utf-8", "replace") + b"\0")
+    path = default_cache_dir() / f"sentiment-ngrams-{h.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            return z["indptr"], z["indices"], z["data"]
+    t0 = time.time()
+    indptr, indices, data = ngrams.ngram_matrix(texts, n_buckets=n_buckets)
+    log(f"n-gram features of {len(texts)} texts in {time.time() - t0:.0f}s")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, indptr=indptr, indices=indices.astype(np.int32), data=data)
+    return indptr, indices, data
+
+
+def csr_rows(csr: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The CSR parts of a subset of rows (in the given order)."""
+    indptr, indices, data = csr
+    sel = [np.arange(indptr[r], indptr[r + 1]) for r in rows]
+    lens = np.array([len(x) for x in sel], dtype=np.int64)
+    cat = np.concatenate(sel) if sel else np.zeros(0, np.int64)
+    return np.concatenate([[0], np.cumsum(lens)]), indices[cat], data[cat]
+
+
+def train_ngram(csr: tuple[np.ndarray, np.ndarray, np.ndarray], y: np.ndarray, binary: np.ndarray, *, n_buckets: int, epochs: int, lr: float,
+                wd: float, umsab_weight: float, seed: int, sample_weight: np.ndarray | None = None,
+                log=lambda msg: None) -> tuple[np.ndarray, np.ndarray]:
+    """A linear model over hashed n-grams (:mod:`replyassist.signals.ngrams`) with the head's loss.
+
+    Returns ``(W, b)`` with ``W`` of shape ``(n_buckets, 3)``. Trained with torch's EmbeddingBag
+    (sum of the rows of the text's n-gram ids, weighted by their values), AdamW, batches of 256,
+    rows zero-initialised.
+    """
+    import torch
+    torch.set_num_threads(1)
+    indptr, indices, data = csr
+    t0 = time.time()
+    idx_t = torch.tensor(indices, dtype=torch.long)
+    val_t = torch.tensor(data, dtype=torch.float32)
+    yt = torch.tensor(y, dtype=torch.long)
+    bt = torch.tensor(binary, dtype=torch.bool)
+    w = torch.where(bt, torch.tensor(1.0), torch.tensor(umsab_weight))
+    if sample_weight is not None:
+        w = w * torch.tensor(sample_weight, dtype=torch.float32)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    bag = torch.nn.EmbeddingBag(n_buckets, 3, mode="sum")
+    torch.nn.init.zeros_(bag.weight)
+    bias = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.AdamW([bag.weight, bias], lr=lr, weight_decay=wd)
+    n = len(indptr) - 1
+    lens_all = np.diff(indptr)
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        for s in range(0, n, 256):
+            rows = perm[s:s + 256]
+            lens = lens_all[rows]
+            sel = np.concatenate([np.arange(indptr[r], indptr[r + 1]) for r in rows])
+            offsets = torch.tensor(np.concatenate([[0], np.cumsum(lens)[:-1]]), dtype=torch.long)
+            sel_t = torch.from_numpy(sel)
+            logits = bag(idx_t[sel_t], offsets, per_sample_weights=val_t[sel_t]) + bias
+            logp = torch.log_softmax(logits, dim=1)
+            rt = torch.from_numpy(rows)
+            yy, bb = yt[rt], bt[rt]
+            three = -logp.gather(1, yy[:, None])[:, 0]
+            pair = torch.logsumexp(logp[:, [0, 2]], dim=1)
+            two = -(logp.gather(1, yy[:, None])[:, 0] - pair)
+            loss = (torch.where(bb, two, three) * w[rt]).sum() / w[rt].sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    log(f"n-gram model trained in {time.time() - t0:.0f}s")
+    return bag.weight.detach().numpy().copy(), bias.detach().numpy().copy()
+
+
 def sentimentai_aux(spec: str) -> list[tuple[list[tuple[np.ndarray, np.ndarray]], float]]:
     """sentimentai-py heads (MIT licence) named like ``mlp/2.0,logistic/1.0`` as [in, out] layers."""
     if not spec:
@@ -107,7 +189,7 @@ def sentimentai_aux(spec: str) -> list[tuple[list[tuple[np.ndarray, np.ndarray]]
     return out
 
 
-def save(path: Path, members, feature_set: str, meta: dict, aux=()) -> None:
+def save(path: Path, members, feature_set: str, meta: dict, aux=(), ngram=None) -> None:
     arrays = {"classes": np.array(LABELS), "languages": np.array(HEAD_LANGS), "feature_set": np.array(feature_set),
               "n_members": np.array(len(members)), "temperature": np.array(1.0),
               "meta": np.array(json.dumps(meta))}
@@ -120,6 +202,11 @@ def save(path: Path, members, feature_set: str, meta: dict, aux=()) -> None:
             arrays[f"aux{j}_W{i}"] = W
             arrays[f"aux{j}_b{i}"] = b
         arrays[f"aux{j}_T"] = np.array(temp)
+    if ngram is not None:
+        W, b, weight = ngram
+        arrays["ngram_W"] = W.astype(np.float16)
+        arrays["ngram_b"] = b.astype(np.float32)
+        arrays["ngram_weight"] = np.array(weight, dtype=np.float32)
     np.savez_compressed(path, **arrays)
 
 
@@ -131,11 +218,72 @@ def labels(rows):
     return (np.array([LABELS.index(r["label"]) for r in rows]), np.array([r["source"] == "mozetic" for r in rows]))
 
 
+def inner_split(rows: list[dict], seed: int = 1) -> tuple[list[dict], list[dict]]:
+    """80/20 per (group, label), seeded: the model-selection split inside a training part."""
+    import random
+    rnd = random.Random(seed)
+    by: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        by.setdefault((r["group"], r["label"]), []).append(r)
+    inner, val = [], []
+    for key in sorted(by):
+        g = by[key][:]
+        rnd.shuffle(g)
+        k = int(round(0.2 * len(g)))
+        val += g[:k]
+        inner += g[k:]
+    return inner, val
+
+
+class Recipe:
+    """Trains the whole head (MLP ensemble on vectors + n-gram linear model) on given rows."""
+
+    def __init__(self, args: argparse.Namespace, ngram_csr: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 ngram_rows: list[dict], aux) -> None:
+        self.args = args
+        self.hp = dict(members=args.members, hidden=args.hidden, epochs=args.epochs, dropout=args.dropout,
+                       wd=args.wd, lr=args.lr, umsab_weight=args.umsab_weight, seed=args.seed)
+        self.ngram_hp = dict(n_buckets=args.ngram_buckets, epochs=args.ngram_epochs, lr=args.ngram_lr,
+                             wd=args.ngram_wd, umsab_weight=args.umsab_weight, seed=args.seed)
+        self.csr = ngram_csr
+        self.ngram_rows = ngram_rows
+        self.aux = aux
+
+    def mlp(self, rows: list[dict]):
+        X = features(rows, bench.vectors([r["text"] for r in rows]), self.args.feature_set, self.aux)
+        y, b = labels(rows)
+        sw = balanced_weights(y, [r["group"] for r in rows]) if self.args.balance else None
+        return train_members(X, y, b, sample_weight=sw, **self.hp)
+
+    def ngram(self, exclude: set[str]):
+        """The n-gram model on every n-gram training row whose text is not in ``exclude``."""
+        keep = np.array([i for i, r in enumerate(self.ngram_rows) if r["text"] not in exclude])
+        rows = [self.ngram_rows[i] for i in keep]
+        y, b = labels(rows)
+        sw = balanced_weights(y, [r["group"] for r in rows]) if self.args.balance else None
+        return train_ngram(csr_rows(self.csr, keep), y, b, sample_weight=sw,
+                           log=lambda m: print(m, file=sys.stderr), **self.ngram_hp), len(rows)
+
+
+def fused_scores(path: Path, rows: list[dict], weights) -> dict[float, dict[str, float]]:
+    """Scores per group for several n-gram weights, with the head stored at ``path``."""
+    from replyassist.signals.sentiment import SentimentHead
+    head = SentimentHead(path)
+    vec = bench.vectors([r["text"] for r in rows])
+    out = {}
+    for a in weights:
+        head.ngram_weight = a
+        out[a] = bench.score_groups(rows, bench.head_probs_from(head, rows, vec))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--heldout", action="store_true", help="only the held-out run")
     ap.add_argument("--per-lang", type=int, default=3000,
-                    help="Mozetič tweets per language (prefix of the seeded sample; 3000 for the shipped head)")
+                    help="Mozetič tweets per language whose 20%% are the held-out part (prefix of the seeded sample)")
+    ap.add_argument("--mlp-per-lang", type=int, default=4000,
+                    help="Mozetič tweets per language the MLP trains on (those the embedding pre-cache holds)")
     ap.add_argument("--feature-set", default="vec+lang+cues")
     ap.add_argument("--members", type=int, default=3)
     ap.add_argument("--hidden", type=int, default=256)
@@ -147,60 +295,65 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-balance", dest="balance", action="store_false",
                     help="turn off class-balanced weights per source and language (on for the shipped head)")
-    ap.add_argument("--validate", action="store_true",
-                    help="model selection: split the training part again (80/20 per group, seed 1), fit on the "
-                         "inner part, print scores on the inner validation part; the held-out part is not used")
-    ap.add_argument("--sources", default="mozetic,umsab")
+    ap.add_argument("--ngram-buckets", type=int, default=2 ** 20)
+    ap.add_argument("--ngram-epochs", type=int, default=5)
+    ap.add_argument("--ngram-lr", type=float, default=0.05)
+    ap.add_argument("--ngram-wd", type=float, default=0.0)
+    ap.add_argument("--ngram-weight", type=float, default=None,
+                    help="fix the n-gram weight instead of choosing it on the inner validation split")
+    ap.add_argument("--no-ngram", dest="ngram", action="store_false", help="MLP only (the head before n-grams)")
     ap.add_argument("--aux", default="", help="sentimentai-py heads as extra features, e.g. mlp/2.0,mlp/1.0")
     ap.add_argument("--out", default="sentiment_head", help="file stem of the written heads")
     args = ap.parse_args()
-    hp = dict(members=args.members, hidden=args.hidden, epochs=args.epochs, dropout=args.dropout, wd=args.wd,
-              lr=args.lr, umsab_weight=args.umsab_weight, seed=args.seed)
-    sources = set(args.sources.split(","))
-    data = bench.splits(args.per_lang)
-    tr = [r for r in data["train"] if r["source"] in sources]
-    te = [r for r in data["test"] if r["source"] in sources]
-    if args.validate:
-        import random
-        rnd = random.Random(1)
-        by: dict[tuple[str, str], list[dict]] = {}
-        for r in tr:
-            by.setdefault((r["group"], r["label"]), []).append(r)
-        inner, val = [], []
-        for key in sorted(by):
-            g = by[key][:]
-            rnd.shuffle(g)
-            k = int(round(0.2 * len(g)))
-            val += g[:k]
-            inner += g[k:]
-        tr, te = inner, val
-        args.heldout = True
-        args.out = str(Path("/tmp") / "replyassist_validate")
-    vtr = bench.vectors([r["text"] for r in tr])
-    vte = bench.vectors([r["text"] for r in te])
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    data = bench.splits(args.mlp_per_lang, test_per_lang=args.per_lang)
+    tr, te = data["train"], data["test"]
+    ng_rows = bench.splits(10 ** 6, test_per_lang=args.per_lang)["train"]  # every Mozetič tweet but the held-out part
+    assert not {r["text"] for r in ng_rows if r["source"] == "mozetic"} & {r["text"] for r in te if r["source"] == "mozetic"}
     aux = sentimentai_aux(args.aux) if "aux" in args.feature_set else []
-    Xtr, Xte = features(tr, vtr, args.feature_set, aux), features(te, vte, args.feature_set, aux)
-    ytr, btr = labels(tr)
-    t0 = time.time()
-    sw = balanced_weights(ytr, [r["group"] for r in tr]) if args.balance else None
-    members = train_members(Xtr, ytr, btr, sample_weight=sw, **hp)
-    print(f"\ntrained {len(members)} members in {time.time() - t0:.0f}s", file=sys.stderr)
-    meta = {"protocol": "held-out", "hyperparameters": hp, "balance": args.balance, "feature_set": args.feature_set, "aux": args.aux,
-            "n_train": len(tr), "n_test": len(te), "sources": sorted(sources), "per_lang": args.per_lang,
-            "cues": list(CUE_NAMES)}
+    csr = None
+    if args.ngram:  # features of the n-gram training rows, then of the held-out rows (used only by the refit)
+        a = ngram_features([r["text"] for r in ng_rows], args.ngram_buckets, log)
+        b = ngram_features([r["text"] for r in te], args.ngram_buckets, log)
+        csr = (np.concatenate([a[0], a[0][-1] + b[0][1:]]), np.concatenate([a[1], b[1]]), np.concatenate([a[2], b[2]]))
+    recipe = Recipe(args, csr, ng_rows + te, aux)
+    meta = {"hyperparameters": recipe.hp, "balance": args.balance, "feature_set": args.feature_set,
+            "aux": args.aux, "per_lang": args.per_lang, "mlp_per_lang": args.mlp_per_lang, "cues": list(CUE_NAMES)}
+    weights = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+
+    def build(path: Path, rows: list[dict], exclude: set[str], weight: float | None, extra: dict) -> None:
+        t0 = time.time()
+        members = recipe.mlp(rows)
+        log(f"MLP ensemble on {len(rows)} rows in {time.time() - t0:.0f}s")
+        ngram = None
+        if args.ngram:
+            (W, b), n_ng = recipe.ngram(exclude)
+            ngram = (W, b, weight if weight is not None else 0.0)
+            extra = dict(extra, ngram_hyperparameters=recipe.ngram_hp, n_train_ngram=n_ng)
+        save(path, members, args.feature_set, dict(meta, **extra), aux, ngram)
+
+    weight = args.ngram_weight
+    if args.ngram and weight is None:
+        # model selection on an inner split of the training part; the held-out part is not touched
+        inner, val = inner_split(tr)
+        vpath = Path("/tmp") / "replyassist_sentiment_validate.npz"
+        build(vpath, inner, {r["text"] for r in val} | {r["text"] for r in te}, 0.0, {"protocol": "inner validation"})
+        res = fused_scores(vpath, val, weights)
+        mean = {a: float(np.mean(list(r.values()))) for a, r in res.items()}
+        weight = max(weights, key=lambda a: (round(mean[a], 4), -a))
+        print(bench.table({f"inner validation, n-gram weight {a}": r for a, r in res.items()}))
+        log(f"chosen n-gram weight {weight} (mean macro-F1 over the 15 groups on the inner validation split)")
+    meta["ngram_weight_selection"] = {"weight": weight, "candidates": list(weights),
+                                      "on": "inner validation split of the training part (seed 1)"}
     path = OUT / f"{args.out}_heldout.npz"
-    save(path, members, args.feature_set, meta, aux)
-    res = bench.score_groups(te, bench.head_probs(path, te, vte))
+    build(path, tr, {r["text"] for r in te}, weight, {"protocol": "held-out", "n_train": len(tr), "n_test": len(te)})
+    res = bench.score_groups(te, bench.head_probs(path, te, bench.vectors([r["text"] for r in te])))
     print(bench.table({"replyassist head (held-out)": res}))
     if args.heldout:
         return 0
     allrows = tr + te
-    Xall = np.concatenate([Xtr, Xte])
-    yall, ball = labels(allrows)
-    sw = balanced_weights(yall, [r["group"] for r in allrows]) if args.balance else None
-    members = train_members(Xall, yall, ball, sample_weight=sw, **hp)
-    meta = dict(meta, protocol="refit on all development data", n_train=len(allrows), n_test=0)
-    save(OUT / f"{args.out}.npz", members, args.feature_set, meta, aux)
+    build(OUT / f"{args.out}.npz", allrows, set(), weight,
+          {"protocol": "refit on all development data", "n_train": len(allrows), "n_test": 0})
     print(f"wrote {OUT / (args.out + '.npz')}", file=sys.stderr)
     return 0
 

@@ -1,9 +1,10 @@
 """The trained part of the detector: a hashed character n-gram naive Bayes model and a small
 combiner (softmax regression / one-hidden-layer network) over its scores, the third-party
-detectors' scores, the Serbian/Croatian/Bosnian markers and length/script features.
+detectors' scores, the Serbian/Croatian/Bosnian markers and length/script features, and a
+discriminative second stage among Serbian, Croatian and Bosnian (:class:`BcmsStage`).
 
 Both are numpy-only at run time; weights live in ``models/langid/langid.npz`` (float16).
-The same feature code is used by the training script (``models/langid/train.py``), so
+The same feature code is used by the training script (``benchmarks/langid_train.py``), so
 training and inference cannot drift apart.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,33 +31,39 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "langid"
 MODEL_FILE = MODEL_DIR / "langid.npz"
 
 
+@lru_cache(maxsize=1 << 14)
+def _nb_token(tok: str, bits: int) -> np.ndarray:
+    """Hashed features of one word (memoised: frequent words are hashed once per process)."""
+    mask = (1 << bits) - 1
+    crc = zlib.crc32
+    w = " " + tok + " "
+    out = [crc(b"W" + w.encode("utf-8")) & mask]
+    L = len(w)
+    for n in range(1, NGRAM_MAX + 1):
+        for i in range(0, L - n + 1):
+            g = w[i:i + n]
+            if g != " ":
+                out.append(crc(g.encode("utf-8")) & mask)
+    return np.asarray(out, dtype=np.int32)
+
+
+def _count(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx, cnt = np.unique(np.concatenate(parts), return_counts=True)
+    return idx.astype(np.int64), cnt.astype(np.float32)
+
+
 def hashed_ngrams(text: str, bits: int = HASH_BITS) -> tuple[np.ndarray, np.ndarray]:
     """Hashed features of ``text``: character 1..4-grams of each padded word and the words.
 
     Returns (unique indices, counts). crc32 keeps hashing stable across processes.
+
+    >>> idx, cnt = hashed_ngrams("da da")
+    >>> int(cnt.sum())  # per " da ": the word, 2 letters, 3 bigrams, 2 trigrams, 1 four-gram
+    18
     """
-    mask = (1 << bits) - 1
-    feats: dict[int, int] = {}
-    toks = _TOKEN.findall(text[:MAX_CHARS].lower())
-    crc = zlib.crc32
-    for tok in toks:
-        w = " " + tok + " "
-        enc = w.encode("utf-8")
-        h = crc(b"W" + enc) & mask
-        feats[h] = feats.get(h, 0) + 1
-        L = len(w)
-        for n in range(1, NGRAM_MAX + 1):
-            for i in range(0, L - n + 1):
-                g = w[i:i + n]
-                if g == " ":
-                    continue
-                h = crc(g.encode("utf-8")) & mask
-                feats[h] = feats.get(h, 0) + 1
-    if not feats:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))
-    cnt = np.fromiter(feats.values(), dtype=np.float32, count=len(feats))
-    return idx, cnt
+    return _count([_nb_token(tok, bits) for tok in _TOKEN.findall(text[:MAX_CHARS].lower())])
 
 
 def nb_scores(weights: np.ndarray, prior: np.ndarray, idx: np.ndarray, cnt: np.ndarray) -> np.ndarray:
@@ -177,6 +185,7 @@ class TrainedModel:
         self.use_lexicon = bool(int(data["use_lexicon"])) if "use_lexicon" in data else False
         if self.use_lexicon:
             lexicon()
+        self.bcms_stage = BcmsStage(data) if "s2_w" in data else None
 
     def raw(self, text: str, n_letters: int) -> RawFeatures:
         rf = raw_features(text, n_letters)
@@ -187,4 +196,117 @@ class TrainedModel:
     def predict(self, text: str, n_letters: int) -> tuple[np.ndarray, RawFeatures]:
         raw = self.raw(text, n_letters)
         x = combine_input(nb_block(self.nb_w, self.nb_prior, text), raw)
-        return self.combiner.proba(x[None, :])[0], raw
+        p = self.combiner.proba(x[None, :])[0]
+        if self.bcms_stage is not None:
+            p = self.bcms_stage.refine(p, text, raw)
+        return p, raw
+
+
+# ---------------------------------------------------------------- Serbian / Croatian / Bosnian stage
+# A discriminative second stage among sr, hr, bs: applied when the combiner's best language is one of
+# them (Latin script or transliterated Cyrillic). Logistic regression over hashed features of the
+# transliterated text (raw and diacritic-folded character 1-5-grams, words, word bigrams) plus the
+# dense evidence the combiner also sees (third-party scores of sr/hr/bs/sl, markers, lexicons).
+BCMS3 = ("sr", "hr", "bs")
+S2_BITS = 20
+_FOLD = str.maketrans({"č": "c", "ć": "c", "š": "s", "ž": "z", "đ": "dj", "ś": "s", "ź": "z"})
+
+
+@lru_cache(maxsize=1 << 14)
+def _s2_token(tok: str, bits: int) -> np.ndarray:
+    """Stage-2 features of one (transliterated, lower-cased) word, memoised."""
+    mask = (1 << bits) - 1
+    crc = zlib.crc32
+    ft = tok.translate(_FOLD)
+    keys = ["w " + ft]
+    if tok != ft:
+        keys.append("W " + tok)
+    w = " " + ft + " "
+    L = len(w)
+    for n in range(2, 6):
+        for i in range(0, L - n + 1):
+            keys.append(w[i:i + n])
+    if tok != ft:  # raw n-grams around the diacritics only
+        w = " " + tok + " "
+        for i, ch in enumerate(w):
+            if ch in "čćšžđśź":
+                keys.append("D" + w[max(0, i - 2):i + 3])
+                keys.append("D" + ch)
+    return np.asarray([crc(k.encode("utf-8")) & mask for k in keys], dtype=np.int32)
+
+
+def bcms_hashed(text: str, bits: int = S2_BITS) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed stage-2 features of ``text`` (Cyrillic transliterated): (unique indices, L2-normalised
+    sublinear counts). Folded forms (``c`` for ``č``/``ć`` ...) share features with text typed without
+    diacritics; the raw forms keep the diacritic evidence (``ć`` vs ``č``, ``ije`` vs ``je``).
+
+    >>> idx, val = bcms_hashed("Gdje je paket?")
+    >>> bool(idx.size) and abs(float((val ** 2).sum()) - 1.0) < 1e-4
+    True
+    """
+    mask = (1 << bits) - 1
+    toks = _TOKEN.findall(to_latin(text[:MAX_CHARS]).lower())
+    parts = [_s2_token(tok, bits) for tok in toks]
+    if len(toks) > 1:
+        folded = [t.translate(_FOLD) for t in toks]
+        parts.append(np.asarray([zlib.crc32(("B " + a + " " + b).encode("utf-8")) & mask
+                                 for a, b in zip(folded, folded[1:])], dtype=np.int32))
+    idx, cnt = _count(parts)
+    if not idx.size:
+        return idx, cnt
+    val = np.log1p(cnt)
+    return idx, val / max(float(np.sqrt((val ** 2).sum())), 1e-6)
+
+
+_IDX5 = [B.LABEL_INDEX[c] for c in ("sr", "hr", "bs", "sl", "mk")]
+_BCMS_IDX = np.array([B.LABEL_INDEX[c] for c in BCMS3])
+
+
+def bcms_dense(raw: RawFeatures) -> np.ndarray:
+    """Dense stage-2 inputs: fastText / lingua / CLD2 scores of sr hr bs sl mk, the length, script and
+    variety-marker features, and the lexicon shares (when the model uses the lexicons)."""
+    parts = [raw.fasttext[_IDX5], raw.lingua[_IDX5], raw.cld2[_IDX5], raw.extra]
+    if raw.lex is not None:
+        parts.append(raw.lex)
+    return np.concatenate(parts).astype(np.float32)
+
+
+class BcmsStage:
+    """Second stage among Serbian, Croatian, Bosnian (weights ``s2_*`` in ``langid.npz``).
+
+    ``refine(p, text, raw)``: when the combiner's best language is sr, hr or bs and the text is not
+    Cyrillic, the combiner's sr+hr+bs mass is redistributed by
+    ``softmax(log p_combiner + blend * log q_stage2)`` over the three; other languages are untouched.
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.w = arrays["s2_w"].astype(np.float32)  # stored float16 (2**S2_BITS, 3); 12 MB as float32
+        self.bits = int(np.log2(self.w.shape[0]))
+        self.dense_mean = arrays["s2_dense_mean"].astype(np.float32)
+        self.dense_scale = arrays["s2_dense_scale"].astype(np.float32)
+        self.dense_w = arrays["s2_dense_w"].astype(np.float32)
+        self.bias = arrays["s2_bias"].astype(np.float32)
+        self.blend = float(arrays["s2_blend"])
+
+    def proba(self, text: str, raw: RawFeatures) -> np.ndarray:
+        """Stage-2 probabilities over (sr, hr, bs)."""
+        idx, val = bcms_hashed(text, self.bits)
+        z = self.bias.copy()
+        if idx.size:
+            z += val @ self.w[idx]
+        z += ((bcms_dense(raw) - self.dense_mean) / self.dense_scale) @ self.dense_w
+        z -= z.max()
+        e = np.exp(z)
+        return e / e.sum()
+
+    def refine(self, p: np.ndarray, text: str, raw: RawFeatures) -> np.ndarray:
+        if int(np.argmax(p)) not in _BCMS_IDX or raw.extra[5] > 0:  # extra[5]: Cyrillic share
+            return p
+        pb = p[_BCMS_IDX]
+        mass = float(pb.sum())
+        lp = np.log(pb + 1e-9) + self.blend * np.log(self.proba(text, raw) + 1e-9)
+        lp -= lp.max()
+        e = np.exp(lp)
+        out = p.copy()
+        out[_BCMS_IDX] = mass * e / e.sum()
+        return out

@@ -12,6 +12,10 @@ How a decision is made
    Bayes model of our own, fastText lid.176, lingua (low-accuracy mode), CLD2 and the
    Serbian/Croatian/Bosnian markers (ekavian/ijekavian, lexical, orthographic). Languages outside
    the 39 are reported when fastText is confident about them and the combiner is not.
+   When the combiner's best language is Serbian, Croatian or Bosnian and the text is not
+   Cyrillic, a second stage (a logistic regression over hashed character and word n-grams,
+   markers and the other detectors' scores; ``_model.BcmsStage``) re-splits the probability
+   of those three between them; every other language's probability is left alone.
 4. Hints (:class:`LanguageHints`). **Rule:** if the text alone gives its best language a
    confidence of at least ``settings.text_wins_at`` (default 0.85) the text wins (``source="text"``).
    Otherwise (a weak reading) the customer's known language wins if the text does not rule it out

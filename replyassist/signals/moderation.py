@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, InputError, ModelNotAvailableError
 from .lexicon import LEXICON_LANGUAGES, Hit, available_stems, find_all, lexicon_language
+from .ngrams import NgramLinear
 from .sentiment import default_model_dir
 
 __all__ = ["ModerationResult", "Moderator", "ModerationHead", "abuse_hits"]
@@ -47,7 +48,11 @@ class ModerationResult:
 
 
 class ModerationHead:
-    """Logistic head(s) on e5 vectors: P(abusive) = mean over members of sigmoid(x @ w + b)."""
+    """Logistic head(s) on e5 vectors: P(abusive) = mean over members of sigmoid(x @ w + b).
+
+    Optionally with an n-gram part (``ngram_W``, :mod:`replyassist.signals.ngrams`) whose
+    logit is added to every member's: the model then needs the texts as well as the vectors.
+    """
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
@@ -58,14 +63,21 @@ class ModerationHead:
             self.W = z["W"].astype(np.float32)          # [dim, members]
             self.b = z["b"].astype(np.float32)          # [members]
             self.threshold = float(z["threshold"])
+            self.ngram: NgramLinear | None = NgramLinear.from_npz(z, path=path) if "ngram_W" in z else None
         self.dim = int(self.W.shape[0])
         self.path = path
 
-    def predict(self, vectors: np.ndarray) -> np.ndarray:
+    def predict(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """P(abusive) per message; ``texts`` are required when the head has an n-gram part."""
         v = np.asarray(vectors, dtype=np.float32)
         if v.ndim != 2 or v.shape[1] != self.dim:
             raise InputError(f"The moderation head expects vectors of dimension {self.dim}, got {v.shape}.")
-        z = v @ self.W + self.b
+        z = (v @ self.W + self.b).astype(np.float64)
+        if self.ngram is not None:
+            if texts is None or len(texts) != len(v):
+                raise InputError(f"The moderation head {self.path.name} also reads the text: pass one text per "
+                                 "vector (predict(vectors, texts)).")
+            z = z + self.ngram.logits(texts)[:, :1]
         return (1.0 / (1.0 + np.exp(-z))).mean(axis=1)
 
 
@@ -128,18 +140,19 @@ class Moderator:
         path = self.model_dir / "moderation_head.npz"
         return _load_head(path) if path.is_file() else None
 
-    def model_scores(self, vectors: np.ndarray | None, n: int) -> np.ndarray:
+    def model_scores(self, vectors: np.ndarray | None, texts: Sequence[str]) -> np.ndarray:
+        """The head's P(abusive) per message (zeros without vectors or with ``use_model=False``)."""
         head = self.head if self.use_model else None
         if head is None or vectors is None:
-            return np.zeros(n, dtype=np.float64)
-        return head.predict(vectors).astype(np.float64)
+            return np.zeros(len(texts), dtype=np.float64)
+        return head.predict(vectors, texts).astype(np.float64)
 
     def check(self, texts: Sequence[str], vectors: np.ndarray | None,
               languages: Sequence[str | None]) -> list[ModerationResult]:
         """One :class:`ModerationResult` per text. ``vectors`` may be None (lexicons only)."""
         if vectors is not None and len(vectors) != len(texts):
             raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
-        scores = self.model_scores(vectors, len(texts))
+        scores = self.model_scores(vectors, texts)
         head = self.head if self.use_model else None
         thr = self.model_threshold if self.model_threshold is not None else (head.threshold if head else 1.0)
         out = []

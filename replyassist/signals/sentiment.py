@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import ConfigError, InputError, MissingDependencyError, ModelNotAvailableError
 from ._normalize import fold, letters_upper_ratio
 from .lexicon import lexicon_language, load_lexicon
+from .ngrams import NgramLinear
 
 __all__ = ["SentimentResult", "SentimentHead", "VectorSentiment", "TransformersSentiment", "cue_features",
            "CUE_NAMES", "LABELS", "default_model_dir", "normalise_label"]
@@ -153,6 +154,10 @@ class SentimentHead:
     ``"vec+lang"``, ``"vec+lang+cues"``), ``n_members``, and per member ``m{k}_W{i}``,
     ``m{k}_b{i}`` (weights ``[in, out]``, ReLU between layers), plus optional ``mean``/``scale``
     for the cue/language block and ``temperature``.
+
+    Optionally an n-gram part (:class:`~replyassist.signals.ngrams.NgramLinear`: ``ngram_W``,
+    ``ngram_b``) and its weight ``ngram_weight``; :meth:`probabilities` then fuses the two as
+    ``log p = log p_mlp + ngram_weight * log p_ngram`` (renormalised).
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -186,6 +191,8 @@ class SentimentHead:
                     i += 1
                 self.aux.append((layers, float(z[f"aux{j}_T"])))
                 j += 1
+            self.ngram: NgramLinear | None = NgramLinear.from_npz(z, path=path) if "ngram_W" in z else None
+            self.ngram_weight = float(z["ngram_weight"]) if "ngram_weight" in z else 0.0
         self.path = path
 
     def features(self, vectors: np.ndarray, texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
@@ -199,6 +206,19 @@ class SentimentHead:
         for layers in self.members:
             acc += mlp_softmax(features, layers, self.temperature)
         return acc / len(self.members)
+
+    def probabilities(self, vectors: np.ndarray, texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
+        """``(n, classes)`` probabilities of the whole head: the MLP ensemble, fused with the n-gram part if any."""
+        p = self.predict_proba(self.features(vectors, texts, languages))
+        if self.ngram is None or self.ngram_weight == 0.0 or not len(texts):
+            return p
+        z = self.ngram.logits(texts)
+        z -= z.max(axis=1, keepdims=True)
+        log_ng = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        lp = np.log(np.clip(p, 1e-12, None)) + self.ngram_weight * log_ng
+        lp -= lp.max(axis=1, keepdims=True)
+        q = np.exp(lp)
+        return q / q.sum(axis=1, keepdims=True)
 
 
 def _lang_key(language: str | None) -> str | None:
@@ -291,7 +311,7 @@ class VectorSentiment:
     def predict_proba(self, texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
         """``(n, 3)`` probabilities in the order negative, neutral, positive."""
         head = self.head
-        p = head.predict_proba(head.features(vectors, texts, languages))
+        p = head.probabilities(vectors, texts, languages)
         order = [head.classes.index(c) for c in LABELS]
         return p[:, order]
 
