@@ -20,6 +20,7 @@ from .drafting import Draft, Drafter, DraftRequest
 from .embeddings import Embedder, get_embedder
 from .errors import ConfigError, InputError, ReplyAssistError
 from .language import LanguageDetector, LanguageHints, LanguageResult
+from .log_learning import LogLearning
 from .matching import FaqIndex, Match, MatchResult
 from .settings import Settings, load_settings
 from .signals import Escalation, ModerationResult, SentimentResult, SignalAnalyzer, Signals
@@ -161,6 +162,23 @@ class ReplyAssistant:
                     **kwargs: Any) -> "ReplyAssistant":
         """Load the corpus at ``path`` and the offline default models."""
         return cls(load_corpus(path), settings, **kwargs)
+
+    def learn_from_log(self, source: Any, *, text_column: str | None = None, keep: float = 0.7,
+                       max_messages: int = 5000) -> "LogLearning":
+        """Let the FAQ matcher learn from past, unlabelled messages (a CSV/JSONL log, a list, a DataFrame).
+
+        The clearest matches of the log become extra paraphrases of their entries
+        (:meth:`FaqIndex.learn_from_log`; measured gain on Banking77 with 3 paraphrases per intent:
+        0.732 -> 0.764 top-1). Each message is cleaned, its language detected (or read from a
+        ``language`` column) and encoded once. Calling it again replaces the earlier log.
+
+        >>> ra.learn_from_log("examples/messages_log.csv").added    # doctest: +SKIP
+        84
+        """
+        from .log_learning import learn_index_from_log
+        return learn_index_from_log(self.index, source, detect=lambda t: self.detector.detect(t).language,
+                                    text_column=text_column, keep=keep, max_messages=max_messages,
+                                    max_chars=self.settings.max_message_chars)
 
     def _make_translator(self) -> Any:
         if self.settings.translator == "none":

@@ -117,7 +117,7 @@ def _cmd_corpus_check(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_corpus
-    report = evaluate_corpus(args.corpus, args.queries, settings=args.settings)
+    report = evaluate_corpus(args.corpus, args.queries, settings=args.settings, log=args.log)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--corpus", required=True)
     e.add_argument("--queries", required=True, help="CSV or JSONL with text and expected_faq_id (empty = no match)")
     e.add_argument("--settings")
+    e.add_argument("--log", help="past unlabelled messages (CSV or JSONL) the matcher learns from before the "
+                                 "evaluation (FaqIndex.learn_from_log); must not contain the labelled questions")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_cmd_evaluate)
 

@@ -145,6 +145,9 @@ class EvaluationReport:
                  f"| no-match recall (questions no entry answers that got `no_match`) | {f(self.no_match_recall)} |",
                  f"| expected calibration error | {f(self.ece)} |",
                  f"| self-test accuracy (held-out FAQ paraphrases) | {f(self.index.get('self_test', {}).get('accuracy'))} |",
+                 *([f"| learned from the log {self.index['log']['source']} | {self.index['log']['added']} extra paraphrases "
+                    f"from {self.index['log']['used']} of {self.index['log']['rows']} messages "
+                    f"({self.index['log']['skipped']} skipped) |"] if self.index.get("log") else []),
                  "", "## Bands", "", "| band | share of questions | top-1 right (answerable) | no entry answers |",
                  "|---|---|---|---|"]
         for band, v in self.bands.items():
@@ -170,12 +173,15 @@ def _r(x: Any) -> Any:
 
 
 def evaluate_corpus(corpus_path: str | Path, queries_path: str | Path, *, embedder: Any = None,
-                    settings: Any = None) -> EvaluationReport:
+                    settings: Any = None, log: Any = None) -> EvaluationReport:
     """Evaluate the corpus at ``corpus_path`` against the labelled questions in ``queries_path``.
 
     ``embedder`` defaults to the cached e5-small embedder (or the one named in ``settings``);
     ``settings`` may be :class:`~replyassist.matching.MatchSettings`, the full
     :class:`~replyassist.settings.Settings`, a mapping, a settings file path, or ``None``.
+    ``log``: past unlabelled messages (CSV/JSONL path, list) the matcher learns from first
+    (:mod:`replyassist.log_learning`); the report's ``index`` then says how many were added. The
+    log must not contain the labelled questions, or the figures are optimistic.
     """
     from .corpus import load_corpus
 
@@ -186,7 +192,25 @@ def evaluate_corpus(corpus_path: str | Path, queries_path: str | Path, *, embedd
         from .embeddings import CachedEmbedder, get_embedder
         embedder = CachedEmbedder(get_embedder(embedder_name))
     index = FaqIndex(corpus, embedder, match_settings, cache_dir=cache_dir)
-    return evaluate_index(index, queries, name=getattr(corpus, "name", str(corpus_path)))
+    learned = None
+    if log is not None:
+        from .language import LanguageDetector
+        from .log_learning import learn_index_from_log
+        overlap = {q.text.strip() for q in queries} & {t.strip() for t in _log_texts(log)}
+        if overlap:
+            raise DataError(f"{len(overlap)} labelled question(s) also occur in the log (e.g. {sorted(overlap)[0]!r}): "
+                            "the evaluation would be optimistic. Remove them from the log.", code="E408")
+        detector = LanguageDetector()
+        learned = learn_index_from_log(index, log, detect=lambda t: detector.detect(t).language)
+    report = evaluate_index(index, queries, name=getattr(corpus, "name", str(corpus_path)))
+    if learned is not None:
+        report.index["log"] = learned.to_dict() | {"skipped": len(learned.skipped)}
+    return report
+
+
+def _log_texts(log: Any) -> list[str]:
+    from .gaps import read_messages
+    return [r.text for r in read_messages(log).rows]
 
 
 def _resolve_settings(settings: Any) -> tuple[MatchSettings, str, Path | None]:

@@ -139,3 +139,19 @@ def test_sentence_matching_option(shop_corpus, tmp_path):
     plain = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True},
                            warm_up=False).suggest("Wo bleibt meine Bestellung?")
     assert not plain.notes
+
+
+def test_learn_from_log_reports_every_skipped_row_and_replaces_earlier_logs(assistant):
+    before = assistant.suggest("Wo ist mein Paket?").match.matches[0].faq_id
+    res = assistant.learn_from_log(["Wo bleibt meine Bestellung?", "", "Kann ich mit PayPal zahlen?",
+                                    "Hol van a csomagom?", "Koliko košta dostava?", "💥💥", "How do I return shoes?"])
+    assert res.rows == 7
+    assert res.used + len(res.skipped) == 7
+    assert {d["row"] for d in res.skipped} >= {2}
+    assert res.added == round(0.7 * res.used)
+    assert assistant.index.log_paraphrases == res.added
+    assert assistant.suggest("Wo ist mein Paket?").match.matches[0].faq_id == before
+    again = assistant.learn_from_log(["Wo bleibt meine Bestellung?"], keep=1.0)
+    assert again.added == 1 and assistant.index.log_paraphrases == 1
+    assistant.learn_from_log([], keep=1.0)
+    assert assistant.index.log_paraphrases == 0

@@ -116,3 +116,36 @@ def test_recommends_thresholds_with_enough_data(tmp_path, corpus_dir):
     toml = report.recommendations["toml"]
     assert any(line.startswith("min_similarity = ") for line in toml)
     assert report.no_match_recall is not None
+
+
+# ---------------------------------------------------------------------------------------------- --log
+
+
+def test_log_is_learned_and_reported(tmp_path, corpus_dir):
+    q = write_jsonl(tmp_path / "q.jsonl", [{"text": t, "expected_faq_id": f} for t, f in ANSWERABLE])
+    log = write_jsonl(tmp_path / "log.jsonl", [{"text": "parcel still not here"}, {"text": "invoice as pdf please"},
+                                               {"text": "   "}, {"text": "reset the password"},
+                                               {"text": "paypal payment possible"}, {"text": "open on sunday"}])
+    report = evaluate_corpus(corpus_dir, q, embedder=CountingEmbedder(), log=log)
+    info = report.index["log"]
+    assert info["rows"] == 6 and info["used"] == 5 and info["skipped"] == 1
+    assert info["added"] == round(0.7 * 5)
+    assert "learned from the log" in report.to_markdown()
+    plain = evaluate_corpus(corpus_dir, q, embedder=CountingEmbedder())
+    assert "log" not in plain.index
+
+
+def test_log_that_contains_the_labelled_questions_is_refused(tmp_path, corpus_dir):
+    q = write_jsonl(tmp_path / "q.jsonl", [{"text": t, "expected_faq_id": f} for t, f in ANSWERABLE])
+    log = write_jsonl(tmp_path / "log.jsonl", [{"text": "an unrelated message"}, {"text": ANSWERABLE[0][0]}])
+    with pytest.raises(DataError, match="also occur in the log") as err:
+        evaluate_corpus(corpus_dir, q, embedder=CountingEmbedder(), log=log)
+    assert err.value.code == "E408"
+
+
+def test_log_without_any_usable_message_is_an_error(tmp_path, corpus_dir):
+    q = write_jsonl(tmp_path / "q.jsonl", [{"text": t, "expected_faq_id": f} for t, f in ANSWERABLE])
+    log = write_jsonl(tmp_path / "log.jsonl", [{"text": "  "}, {"text": ""}])
+    with pytest.raises(DataError) as err:
+        evaluate_corpus(corpus_dir, q, embedder=CountingEmbedder(), log=log)
+    assert "usable message" in str(err.value) or "no" in str(err.value).lower()

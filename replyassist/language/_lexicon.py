@@ -25,28 +25,25 @@ class Lexicon:
     def __init__(self, path: Path = LEXICON_FILE) -> None:
         data = np.load(path, allow_pickle=False)
         self.languages = tuple(str(x) for x in data["languages"])
-        # kept packed (1 bit per position): bytes objects index fast from Python
-        self.bits = [bytes(data[f"bloom_{lang}"]) for lang in self.languages]
-        self.sizes = [len(b) * 8 for b in self.bits]
+        packed = [np.asarray(data[f"bloom_{lang}"], dtype=np.uint8).ravel() for lang in self.languages]
+        self.sizes = [len(b) * 8 for b in packed]
+        # all filters in one array, so one gather answers every (language, word, probe) at once
+        self._all_bits = np.concatenate(packed)
+        self._m = np.array(self.sizes, dtype=np.int64)[:, None, None]
+        self._offset_bits = (np.cumsum([0] + self.sizes[:-1]).astype(np.int64))[:, None, None]
+        self._probe = np.arange(K, dtype=np.int64)[None, None, :]
 
     def features(self, text: str) -> np.ndarray:
         toks = _TOKEN.findall(text.lower())[:40]
         out = np.zeros(len(self.languages) + 1, dtype=np.float32)
         if not toks:
             return out
-        crc, adler = zlib.crc32, zlib.adler32
-        for tok in toks:
-            b = tok.encode("utf-8")
-            h1, h2 = crc(b), adler(b) | 1  # the same positions as bloom_positions(), hashed once
-            hit = False
-            for j, (bits, m) in enumerate(zip(self.bits, self.sizes)):
-                for i in range(K):
-                    p = (h1 + i * h2) % m
-                    if not bits[p >> 3] >> (7 - (p & 7)) & 1:
-                        break
-                else:
-                    out[j] += 1
-                    hit = True
-            if not hit:
-                out[-1] += 1
+        enc = [tok.encode("utf-8") for tok in toks]
+        h1 = np.array([zlib.crc32(b) for b in enc], dtype=np.int64)[None, :, None]
+        h2 = np.array([zlib.adler32(b) | 1 for b in enc], dtype=np.int64)[None, :, None]
+        pos = (h1 + self._probe * h2) % self._m + self._offset_bits         # (languages, words, K), as bloom_positions()
+        bit = (self._all_bits[pos >> 3] >> (7 - (pos & 7)).astype(np.uint8)) & 1
+        hits = bit.all(axis=2)                                               # (languages, words)
+        out[:-1] = hits.sum(axis=1)
+        out[-1] = float((~hits.any(axis=0)).sum())
         return out / len(toks)

@@ -45,7 +45,8 @@ import numpy as np
 from ..errors import ConfigError, InputError
 from . import _backends as B
 from .bcms import bcms_markers
-from .cleaning import clean_for_detection, dominant_script, letter_count, script_counts
+from ._model import script_counts  # cached per text
+from .cleaning import clean_for_detection, letter_count
 
 __all__ = ["LanguageHints", "LanguageResult", "LanguageSegment", "LanguageSettings", "LanguageDetector",
            "detect_language", "DEFAULT_LANGUAGES", "EXTRA_LANGUAGES"]
@@ -334,7 +335,8 @@ class LanguageDetector:
         if words and all(w in NEUTRAL_TOKENS for w in words):
             n_letters = 0  # "ok", "haha", "thx": no language in the text
         probs: dict[str, float] = self._text_probs(text, n_letters, hints) if n_letters >= s.min_letters else {}
-        script = dominant_script(text)
+        counts = script_counts(text)
+        script = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else None  # as dominant_script()
         if not probs:
             return self._from_hints_only(hints, script)
         ranked = sorted(probs.items(), key=lambda kv: -kv[1])
