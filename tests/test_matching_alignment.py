@@ -1,8 +1,6 @@
 """Cross-lingual alignment maps: shipped file, fitting, the apply rule, settings, adapt() composition."""
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -13,24 +11,16 @@ from replyassist.matching_alignment import (AlignmentMap, fit_alignment, load_al
                                             save_alignment)
 from replyassist.matching_core import LanguageMap, l2_normalise
 
+from .test_matching import CountingEmbedder
+
 DIM = 384
 
 
-class TrigramEmbedder:
+class TrigramEmbedder(CountingEmbedder):
     """Deterministic bag-of-character-trigrams vectors; ``model_id`` decides whether maps fit."""
 
     def __init__(self, model_id: str = "fake-e5-small", dim: int = DIM) -> None:
-        self.model_id = model_id
-        self.dim = dim
-
-    def encode(self, texts):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            s = f"  {t.lower()}  "
-            for j in range(len(s) - 2):
-                h = int(hashlib.md5(s[j:j + 3].encode()).hexdigest()[:8], 16)
-                out[i, h % self.dim] += 1.0 if (h >> 8) % 2 else -1.0
-        return l2_normalise(out)
+        super().__init__(dim=dim, model_id=model_id)
 
 
 EN = {
