@@ -107,3 +107,11 @@ def test_shipped_head_reads_negation_in_serbian_and_hungarian():
     vec = get_embedder("e5-small").encode(texts)
     res = VectorSentiment().predict(texts, vec, ["sr", "hu", "sr", "hu"])
     assert [r.label for r in res] == ["negative", "negative", "positive", "positive"]
+
+
+def test_huge_text_is_read_only_up_to_the_limit():
+    from replyassist.signals.ngrams import MAX_CHARS
+    head = "Nije dobro. " * (MAX_CHARS // 12 + 1)
+    a = ngram_ids(head[:MAX_CHARS] + " kraj" * 200_000, n_buckets=B)
+    b = ngram_ids(head[:MAX_CHARS], n_buckets=B)
+    assert a[0].tolist() == b[0].tolist()

@@ -7,7 +7,7 @@ and moderation heads add one to their vector model (see ``models/sentiment/READM
 
 Features of a text (:func:`ngram_ids`): lower-cased, diacritics and Serbian Cyrillic folded
 (:func:`~replyassist.signals._normalize.fold`), URLs, @mentions and numbers replaced by
-placeholders; then word unigrams and bigrams and character 2- to 5-grams inside
+placeholders (only the first :data:`MAX_CHARS` characters are read); then word unigrams and bigrams and character 2- to 5-grams inside
 space-padded words, each hashed with CRC-32 into ``n_buckets`` buckets. Values are
 ``1 + log(count)``, L2-normalised per text. CRC-32 makes the ids stable across processes
 and platforms (Python's ``hash`` is salted per process).
@@ -67,10 +67,14 @@ def _hash(s: str, n_buckets: int) -> int:
     return zlib.crc32(s.encode("utf-8")) % n_buckets
 
 
+#: Only the first characters of a text are read (a pasted log file must not cost seconds).
+MAX_CHARS = 5000
+
+
 @lru_cache(maxsize=512)
 def _grams(text: str, char_orders: tuple[int, int]) -> tuple[tuple[str, int], ...]:
     """The text's n-grams and counts (cached: sentiment and moderation read the same message)."""
-    toks = _tokens(text)
+    toks = _tokens(text[:MAX_CHARS])
     grams: Counter[str] = Counter()
     lo, hi = char_orders
     for i, tok in enumerate(toks):
