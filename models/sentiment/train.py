@@ -1,21 +1,27 @@
-"""Train the replyassist sentiment head (reproducible; CPU; a few minutes).
+"""Train the replyassist sentiment head (reproducible; CPU; 10-20 minutes on 2 cores).
 
-    python models/sentiment/train.py              # held-out run + final refit (the shipped settings)
-    python models/sentiment/train.py --heldout    # only the held-out run (writes *_heldout.npz)
+    python models/sentiment/train.py              # inner validation, held-out run, final refit (shipped)
+    python models/sentiment/train.py --heldout    # inner validation + held-out run (writes *_heldout.npz)
 
-Data: the development split in ``../shared/eval/sentiment`` only (Mozetič tweets: the seeded
-sample of 4000 per language that the embedding cache holds; UMSAB train/val), split as in
-``benchmarks/sentiment.py``: Mozetič 80/20 per language stratified (seed 0), UMSAB train -> fit,
-val -> report. The held-out head is fitted on the 80% + UMSAB train parts and scored on the rest;
-the shipped head (``sentiment_head.npz``) is then refitted with the same settings on all of it.
+Data: the development split in ``../shared/eval/sentiment`` only, split as in
+``benchmarks/sentiment.py``. Held-out part: 20% (stratified, seed 0) of the first ``--per-lang``
+(3,000) tweets per language of the seeded Mozetič sample, and UMSAB val. The MLP trains on the
+other tweets among the first ``--mlp-per-lang`` (4,000, those the embedding cache holds) plus UMSAB
+train; the n-gram part (no vectors needed) on every other Mozetič tweet plus UMSAB train.
 
-Model: features = e5-small query vector (384) + language one-hot + 14 cue features
-(:func:`replyassist.signals.sentiment.cue_features`: sentiment words per language with negation,
-emoji, punctuation, capitals...). An ensemble of small MLPs (one hidden layer, ReLU, dropout),
-trained with a multi-task loss: three-way cross-entropy on UMSAB rows, and on Mozetič rows
-(which have no neutral class) the cross-entropy of positive vs negative renormalised over those
-two classes, so the binary data never teaches the head that "neutral" is rare.
-Exported as numpy arrays (``SentimentHead`` in ``replyassist/signals/sentiment.py``).
+1. Inner validation (skipped with ``--ngram-weight``): both parts are fitted on an 80% split of the
+   training part (seed 1) and the fusion weight is chosen on the other 20%.
+2. Held-out run: both parts fitted on the whole training part -> ``sentiment_head_heldout.npz``,
+   scored on the held-out part (``python -m benchmarks.sentiment``).
+3. Refit on everything -> ``sentiment_head.npz`` (shipped).
+
+Model: (a) an ensemble of small MLPs on e5-small query vector (384) + language one-hot + 14 cue
+features (:func:`replyassist.signals.sentiment.cue_features`), trained with a multi-task loss:
+three-way cross-entropy on UMSAB rows, and on Mozetič rows (no neutral class) the cross-entropy of
+positive vs negative renormalised over those two classes, so the binary data never teaches the head
+that "neutral" is rare; (b) a linear model over hashed n-grams (:mod:`replyassist.signals.ngrams`)
+with the same loss; fused as ``log p = log p_MLP + w * log p_ngram``. Exported as numpy arrays
+(``SentimentHead`` in ``replyassist/signals/sentiment.py``).
 """
 from __future__ import annotations
 
