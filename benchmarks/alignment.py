@@ -198,10 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(fold maps learned on the FAQ fold's ids only; n = {rule['n']}), top-1: alignment off {f(rule['off'])}, "
             f"`missing` (default: not applied, the corpus has German) {f(rule['missing'])}, "
             f"`always` {f(rule['always'])}.", ""]
-    text = "\n".join(out)
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text + "\n", encoding="utf-8")
+    ed.publish("\n".join(out), RESULTS)
     return 0
 
 

@@ -107,3 +107,10 @@ def tydip(lang: str, split: str = "test") -> list[tuple[str, float]]:
 
 def badwords(lang: str) -> list[str]:
     return [w.strip() for w in require("ldnoobw_badwords", f"{lang}.txt").read_text(encoding="utf-8").splitlines() if w.strip()]
+
+
+def publish(text: str, path: Path) -> None:
+    """Print a benchmark's markdown and write it to its results file."""
+    print(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")

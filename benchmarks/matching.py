@@ -614,10 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "| entries | paraphrases | build s (whitening, no encoding) | ms per message (one at a time, wall) "
                 "| ms per message (CPU) | ms per message with keyword boost (wall) | ms per message (batch of 200) |",
                 "|---|---|---|---|---|---|---|", *speed(sizes), ""]
-    text = "\n".join(out)
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text + "\n", encoding="utf-8")
+    ed.publish("\n".join(out), RESULTS)
     return 0
 
 

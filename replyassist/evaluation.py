@@ -194,9 +194,11 @@ def evaluate_corpus(corpus_path: str | Path, queries_path: str | Path, *, embedd
     index = FaqIndex(corpus, embedder, match_settings, cache_dir=cache_dir)
     learned = None
     if log is not None:
+        from .gaps import read_messages
         from .language import LanguageDetector
         from .log_learning import learn_index_from_log
-        overlap = {q.text.strip() for q in queries} & {t.strip() for t in _log_texts(log)}
+        log = read_messages(log)  # read once: checked here, learned from below
+        overlap = {q.text.strip() for q in queries} & {r.text.strip() for r in log.rows}
         if overlap:
             raise DataError(f"{len(overlap)} labelled question(s) also occur in the log (e.g. {sorted(overlap)[0]!r}): "
                             "the evaluation would be optimistic. Remove them from the log.", code="E408")
@@ -206,11 +208,6 @@ def evaluate_corpus(corpus_path: str | Path, queries_path: str | Path, *, embedd
     if learned is not None:
         report.index["log"] = learned.to_dict() | {"skipped": len(learned.skipped)}
     return report
-
-
-def _log_texts(log: Any) -> list[str]:
-    from .gaps import read_messages
-    return [r.text for r in read_messages(log).rows]
 
 
 def _resolve_settings(settings: Any) -> tuple[MatchSettings, str, Path | None]:

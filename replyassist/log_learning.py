@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, InputError
 
 __all__ = ["LogLearning", "learn_index_from_log"]
 
@@ -58,7 +58,7 @@ def learn_index_from_log(index: Any, source: Any, *, detect: Callable[[str], str
     for row in log.rows:
         try:
             prep = prepare_message(row.text, max_chars=max_chars)
-        except Exception as exc:  # an InputError for empty text, for example: report the row, go on
+        except InputError as exc:  # empty or unreadable text: report the row, go on
             skipped.append({"row": row.row, "line": row.line, "reason": str(exc), "preview": row.text[:60]})
             continue
         if not prep.clean.strip():

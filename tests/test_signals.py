@@ -285,3 +285,18 @@ def test_extra_lexicon_dir(tmp_path):
     s = SignalSettings(extra_lexicon_dir=str(tmp_path))
     cues = detect_cues("Ich bin dann mal weg, tschüss.", "de", sentiment=None, moderation=None, settings=s)
     assert [c.name for c in cues] == ["churn"]
+
+
+def test_moderation_model_is_not_run_for_languages_it_does_not_apply_to():
+    import numpy as np
+
+    from replyassist.signals.moderation import Moderator
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(3, 384)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    texts = ["Ihr seid furchtbar langsam", "Nagyon lassúak vagytok", "Ihr seid furchtbar langsam"]
+    m = Moderator()
+    res = m.check(texts, v, ["de", "hu", None])
+    assert res[0].score > 0 and res[1].score == 0.0 and res[2].score == 0.0
+    everywhere = Moderator(model_languages=None).check(texts, v, ["de", "hu", None])
+    assert everywhere[0].score == pytest.approx(res[0].score, rel=1e-5) and everywhere[1].score > 0

@@ -40,6 +40,7 @@ class ModerationResult:
     flagged: bool
     categories: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    #: the head's P(abusive); 0.0 when the head is not applied to the message's language
     score: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,19 +141,31 @@ class Moderator:
         path = self.model_dir / "moderation_head.npz"
         return _load_head(path) if path.is_file() else None
 
-    def model_scores(self, vectors: np.ndarray | None, texts: Sequence[str]) -> np.ndarray:
-        """The head's P(abusive) per message (zeros without vectors or with ``use_model=False``)."""
+    def applies_to(self, language: str | None) -> bool:
+        """Whether the head is used for messages in ``language`` (``model_languages``)."""
+        return self.model_languages is None or (language or "").lower().split("-")[0] in self.model_languages
+
+    def model_scores(self, vectors: np.ndarray | None, texts: Sequence[str],
+                     languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """The head's P(abusive) per message: 0 without vectors, with ``use_model=False``, and for
+        messages whose language the head is not applied to (``languages`` given; see ``model_languages``),
+        so those cost nothing."""
+        out = np.zeros(len(texts), dtype=np.float64)
         head = self.head if self.use_model else None
         if head is None or vectors is None:
-            return np.zeros(len(texts), dtype=np.float64)
-        return head.predict(vectors, texts).astype(np.float64)
+            return out
+        rows = np.arange(len(texts)) if languages is None else \
+            np.array([i for i, lang in enumerate(languages) if self.applies_to(lang)], dtype=np.int64)
+        if len(rows):
+            out[rows] = head.predict(np.asarray(vectors)[rows], [texts[i] for i in rows.tolist()])
+        return out
 
     def check(self, texts: Sequence[str], vectors: np.ndarray | None,
               languages: Sequence[str | None]) -> list[ModerationResult]:
         """One :class:`ModerationResult` per text. ``vectors`` may be None (lexicons only)."""
         if vectors is not None and len(vectors) != len(texts):
             raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
-        scores = self.model_scores(vectors, texts)
+        scores = self.model_scores(vectors, texts, languages)
         head = self.head if self.use_model else None
         thr = self.model_threshold if self.model_threshold is not None else (head.threshold if head else 1.0)
         out = []
@@ -167,8 +180,7 @@ class Moderator:
                 reason = f"{h.category}: '{h.text}'"
                 if reason not in reasons:
                     reasons.append(reason)
-            lang_ok = self.model_languages is None or (lang or "").lower().split("-")[0] in self.model_languages
-            if head is not None and vectors is not None and lang_ok and s >= thr:
+            if head is not None and vectors is not None and self.applies_to(lang) and s >= thr:
                 if not cats:
                     cats.append("abusive")
                 reasons.append(f"abusive tone (moderation model score {s:.2f} >= {thr:.2f})")
