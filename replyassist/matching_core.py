@@ -223,6 +223,14 @@ class EntryScorer:
         h = self.head_scores(z)
         return s if h is None else s + h
 
+    def candidate_scores(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(entries, scores)``, each ``(n, m)``, unsorted, for transformed vectors ``z``: every entry
+        when the corpus is small, else the ``candidates`` entries of the centroid pass, scored exactly."""
+        if self._use_candidates() and self.centroid_weight < 1.0:
+            return self._candidate_scores(z, self.candidates)
+        s = self.scores(z)
+        return np.tile(np.arange(self.n_entries, dtype=np.int64), (len(z), 1)), s
+
     def entry_scores(self, q: np.ndarray, entries: np.ndarray, extra: Extra | None = None) -> np.ndarray:
         """The exact score of entry ``entries[i]`` for message ``q[i]`` (``extra`` as in :meth:`top_k`)."""
         z = self.transform(q)
@@ -268,11 +276,9 @@ class EntryScorer:
             if head is not None:
                 out_s[i] += head[i, ents]
             if extra is not None and len(extra[i][0]):
-                where = {int(e): j for j, e in enumerate(ents)}
-                for e, v in zip(extra[i][0].tolist(), extra[i][1].tolist()):
-                    j = where.get(e)
-                    if j is not None:
-                        out_s[i, j] += v
+                full = np.zeros(self.n_entries, dtype=np.float32)
+                np.add.at(full, np.asarray(extra[i][0], dtype=np.int64), np.asarray(extra[i][1], dtype=np.float32))
+                out_s[i] += full[ents]
         return cand, out_s
 
     def top_k(self, q: np.ndarray, k: int, *, transformed: bool = False, extra: Extra | None = None
@@ -347,15 +353,21 @@ def train_softmax_head(z: np.ndarray, labels: np.ndarray, n_entries: int, centro
 
 def cross_fit(para_vecs: np.ndarray, para_entry: np.ndarray, n_entries: int, *, folds: int = 5,
               max_items: int = 2000, seed: int = 0, large: int = 20000,
-              extra_fn: Callable[[np.ndarray, np.ndarray], Extra] | None = None, **scorer_kw: object
+              extra_fn: Callable[[np.ndarray, np.ndarray], Extra] | None = None,
+              on_fold: Callable[["EntryScorer", np.ndarray, np.ndarray], None] | None = None, sim_k: int = 1,
+              **scorer_kw: object
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Score held-out paraphrases against a scorer fitted without them (K-fold cross-fitting).
 
     Only entries with at least two paraphrases give held-out items; their paraphrases are dealt
     round-robin into ``folds`` folds (from a seeded random start) so that every entry keeps at
-    least one paraphrase in each training part. Returns ``(top, second, correct)``: the best and
-    second-best score of each held-out paraphrase and whether the best entry is its own entry.
+    least one paraphrase in each training part. Returns ``(top, second, sim, correct)``: the best
+    and second-best score of each held-out paraphrase, its plain similarity (the highest among
+    its ``sim_k`` best entries, as :meth:`FaqIndex.search` measures it) and whether the best
+    entry is its own entry.
     These are the data for the per-corpus confidence calibration and the self-test accuracy.
+    ``on_fold(scorer, train, test)`` is called with each fold's fitted scorer (to score the same
+    held-out items another way without refitting; not called on the large-corpus path).
     """
     para_entry = np.asarray(para_entry, dtype=np.int64)
     if len(para_entry) > large:
@@ -386,11 +398,16 @@ def cross_fit(para_vecs: np.ndarray, para_entry: np.ndarray, n_entries: int, *, 
             kw["para_group"] = np.asarray(kw["para_group"])[train]
         sc = EntryScorer(para_vecs[train], para_entry[train], n_entries, **kw)  # type: ignore[arg-type]
         extra = extra_fn(train, test) if extra_fn is not None else None
-        ents, top, _ = sc.top_k(para_vecs[test], 2, extra=extra)
+        ents, top, _ = sc.top_k(para_vecs[test], max(2, sim_k), extra=extra)
         tops.append(top[:, 0])
         seconds.append(top[:, 1] if top.shape[1] > 1 else np.full(len(test), -1.0))
-        sims.append(sc.similarity(para_vecs[test], ents[:, 0]))
+        sim = sc.similarity(para_vecs[test], ents[:, 0])
+        for j in range(1, min(sim_k, ents.shape[1])):
+            sim = np.maximum(sim, sc.similarity(para_vecs[test], ents[:, j]))
+        sims.append(sim)
         correct.append(ents[:, 0] == para_entry[test])
+        if on_fold is not None:
+            on_fold(sc, train, test)
     if not tops:
         e = np.empty(0)
         return e, e, e, e.astype(bool)

@@ -78,7 +78,9 @@ def test_cache_keyed_by_corpus_and_model(tmp_path, fake):
     other = CountingEmbedder(model_id="fake-other")
     idx2 = FaqIndex(topic_corpus(), other, cache_dir=tmp_path)
     assert not idx2.from_cache and other.encoded == 24
-    assert len(list(tmp_path.glob("*.npz"))) == 3
+    assert len(list(tmp_path.glob("fake-*.npz"))) == 3
+    # the second opinion's (English MiniLM) vectors: keyed by their texts, not by the main embedder
+    assert len(list(tmp_path.glob("second-*.npz"))) == 2
 
 
 def test_corrupt_cache_is_rebuilt(tmp_path, fake):
