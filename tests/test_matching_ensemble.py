@@ -148,3 +148,22 @@ def test_second_when_helps_switches_it_off_where_the_self_test_says_it_hurts(ass
     assert always.second is not None and always.self_test["second_opinion"] == st
     with pytest.raises(ConfigError, match="second_when"):
         MatchSettings(second_when="sometimes")
+
+
+def test_a_second_embedder_that_cannot_load_is_a_clear_error(fake):
+    from replyassist.errors import ModelNotAvailableError
+    with pytest.raises(ModelNotAvailableError, match="Could not load sentence-transformers model"):
+        FaqIndex(topic_corpus(), fake, MatchSettings(second_embedder="sentence-transformers:/no/such/model"),
+                 cache_dir=False)
+
+
+def test_second_opinion_after_learn_from_log(fake):
+    log = ["parcel still not here", "where is the parcel", "refund please", "money back for the order",
+           "forgot password again", "opening hours saturday", "invoice missing", "pay with paypal"] * 3
+    msgs = ["Could you reimburse me for the broken kettle", "What time do you close tonight"]
+    idx = FaqIndex(topic_corpus(), fake, MatchSettings(second_when="always"), cache_dir=False)
+    before = [r.matches[0].faq_id for r in idx.search(fake.encode(msgs), texts=msgs, languages=["en", "en"])]
+    assert idx.learn_from_log(fake.encode(log), keep=1.0) == len(log)
+    after = idx.search(fake.encode(msgs), texts=msgs, languages=["en", "en"])
+    assert before == ["refund", "hours"] and [r.matches[0].faq_id for r in after] == before
+    assert all(0.0 <= r.confidence <= 1.0 and r.matches[0].score >= r.matches[1].score for r in after)
