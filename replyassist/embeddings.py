@@ -127,7 +127,8 @@ class SentenceTransformerEmbedder:
     (1, 384)
     """
 
-    def __init__(self, model: str, *, prefix: str = "", batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, model: str, *, prefix: str = "", batch_size: int = 32, device: str = "cpu",
+                 max_chars: int = 4000) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -143,6 +144,8 @@ class SentenceTransformerEmbedder:
                 "for a hub name.") from exc
         self.prefix = prefix
         self.batch_size = batch_size
+        #: Texts are cut here before tokenising (the models read at most a few hundred tokens).
+        self.max_chars = max_chars
         get_dim = (getattr(self._model, "get_embedding_dimension", None)
                    or getattr(self._model, "get_sentence_embedding_dimension", None))
         self.dim = int(get_dim()) if get_dim else int(self._model.encode(["x"]).shape[1])
@@ -151,7 +154,7 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode([self.prefix + t for t in texts], batch_size=self.batch_size,
+        vecs = self._model.encode([self.prefix + t[: self.max_chars] for t in texts], batch_size=self.batch_size,
                                   convert_to_numpy=True, show_progress_bar=False)
         return _normalise(vecs)
 

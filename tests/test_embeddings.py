@@ -58,7 +58,10 @@ def test_sentence_transformers_backend_offline():
     v = emb.encode(["Where is my parcel?", "Where is my package?", "I forgot my password"])
     assert v.shape == (3, emb.dim) and emb.dim == 384
     assert v[0] @ v[1] > v[0] @ v[2]
-    assert emb.model_id.startswith("st-")
+    assert emb.model_id == "st-all-MiniLM-L6-v2-384"
+    # a huge message is cut before tokenising (same vector as its first max_chars characters)
+    huge = "My parcel is late. " * 20_000
+    np.testing.assert_allclose(emb.encode([huge]), emb.encode([huge[:emb.max_chars]]), atol=1e-6)
 
 
 def test_sentence_transformers_missing_model_error(tmp_path):
