@@ -483,7 +483,8 @@ class FaqIndex:
             need = "every entry (a large corpus)" if large else f"at least {SECOND_MIN_COVERAGE:.0%} of the entries"
             return None, (f"off: {len(missing)} of {len(self.entries)} entries have no question in {where} "
                           f"(e.g. {missing[0]!r}); the second embedder needs one in {need}")
-        self._second_uncovered = np.array([k for k, e in enumerate(self.entries) if e.id in set(missing)], np.int64)
+        gone = set(missing)
+        self._second_uncovered = np.array([k for k, e in enumerate(self.entries) if e.id in gone], np.int64)
         paras = np.flatnonzero(covered)
         self._second_pos[paras] = np.arange(len(paras))
         texts = [self.texts[p] for p in paras.tolist()]
