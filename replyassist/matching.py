@@ -402,9 +402,8 @@ class FaqIndex:
                 cache_dir = default_cache_dir() / "index"
             suffix = "-cyr" if self.settings.serbian_cyrillic and "sr" in langs else ""
             self._cache_base = Path(cache_dir) / f"{_slug(self.model_id)}-{_slug(self.content_hash)}{suffix}"
-        #: True when the paraphrase vectors came from the disk cache.
-        self.from_cache = False
-        self.para_vecs = self._load_or_encode(self.texts, self.cache_path, embedder.encode)
+        #: ``from_cache``: True when the paraphrase vectors came from the disk cache.
+        self.para_vecs, self.from_cache = self._load_or_encode(self.texts, self.cache_path, embedder.encode)
         self.dim = int(self.para_vecs.shape[1])
         s = self.settings
         groups = {g: k for k, g in enumerate(sorted({self._group(t, lg) for t, lg in zip(texts, langs)}))}
@@ -503,7 +502,7 @@ class FaqIndex:
         path = None
         if self._cache_base is not None:
             path = self._cache_base.parent / f"second-{_slug(second_model_key(name))}-{_texts_hash(texts)}.npz"
-        vecs = self._load_or_encode(texts, path, lambda t: embedder().encode(t), name)
+        vecs, _ = self._load_or_encode(texts, path, lambda t: embedder().encode(t), name)
         kw = {k: v for k, v in self._scorer_kw.items() if k != "para_group"}
         return (SecondOpinion(vecs, self.para_entry[paras], len(self.entries), encode=lambda t: embedder().encode(t),
                               languages=tuple(sorted(langs)), weight=s.second_weight, name=name, **kw),
@@ -535,24 +534,23 @@ class FaqIndex:
         """The ``.npz`` file holding the paraphrase vectors (``None`` without a cache)."""
         return None if self._cache_base is None else self._cache_base.with_suffix(".npz")
 
-    def _load_or_encode(self, texts: list[str], path: Path | None, encode: Any, name: str | None = None) -> np.ndarray:
-        """The vectors of ``texts``: from the ``.npz`` at ``path`` when it holds exactly these texts,
-        else encoded with ``encode`` (in batches) and written there."""
+    def _load_or_encode(self, texts: list[str], path: Path | None, encode: Any,
+                        name: str | None = None) -> tuple[np.ndarray, bool]:
+        """``(vectors of texts, from the cache)``: read from the ``.npz`` at ``path`` when it holds
+        exactly these texts, else encoded with ``encode`` (in batches) and written there."""
         key = _texts_hash(texts)
         if path is not None and path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as data:
                     if str(data["key"]) == key and data["vectors"].shape[0] == len(texts):
-                        if path == self.cache_path:
-                            self.from_cache = True
-                        return np.asarray(data["vectors"], dtype=np.float32)
+                        return np.asarray(data["vectors"], dtype=np.float32), True
             except Exception:  # unreadable or partial file: rebuild it
                 pass
         vecs = self._encode(texts, encode, name or self.model_id)
         if path is not None:
             self._atomic_write(path, lambda fh: np.savez(fh, vectors=vecs, key=np.asarray(key),
                                                          model_id=np.asarray(name or self.model_id)))
-        return vecs
+        return vecs, False
 
     def _encode(self, texts: list[str], encode: Any, name: str) -> np.ndarray:
         bs = self.settings.batch_size
@@ -607,9 +605,10 @@ class FaqIndex:
         so = self.second
         both: dict[str, list[np.ndarray]] = {"top": [], "second": [], "correct": [], "alone": []}
 
-        def with_second(sc: EntryScorer, train: np.ndarray, test: np.ndarray) -> None:
+        def with_second(sc: EntryScorer, train: np.ndarray, test: np.ndarray, best: np.ndarray) -> None:
             assert so is not None
-            t = test[self._second_pos[test] >= 0]
+            read = self._second_pos[test] >= 0
+            t = test[read]
             if len(t) == 0:
                 return
             s2 = so.fold_scores(self._second_pos[train[self._second_pos[train] >= 0]], self._second_pos[t])
@@ -624,8 +623,7 @@ class FaqIndex:
             both["top"].append(top[:, 0] / (1.0 + w))
             both["second"].append((top[:, 1] if top.shape[1] > 1 else np.full(len(t), -1.0)) / (1.0 + w))
             both["correct"].append(ents[:, 0] == self.para_entry[t])
-            alone, _, _ = sc.top_k(self.para_vecs[t], 1, extra=base)
-            both["alone"].append(alone[:, 0] == self.para_entry[t])
+            both["alone"].append(best[read] == self.para_entry[t])   # e5 alone: cross_fit's own answer
 
         with blas_threads(self.settings.blas_threads):
             top, second, sim, correct = cross_fit(self.para_vecs, self.para_entry, len(self.entries),

@@ -354,7 +354,8 @@ def train_softmax_head(z: np.ndarray, labels: np.ndarray, n_entries: int, centro
 def cross_fit(para_vecs: np.ndarray, para_entry: np.ndarray, n_entries: int, *, folds: int = 5,
               max_items: int = 2000, seed: int = 0, large: int = 20000,
               extra_fn: Callable[[np.ndarray, np.ndarray], Extra] | None = None,
-              on_fold: Callable[["EntryScorer", np.ndarray, np.ndarray], None] | None = None, sim_k: int = 1,
+              on_fold: Callable[["EntryScorer", np.ndarray, np.ndarray, np.ndarray], None] | None = None,
+              sim_k: int = 1,
               **scorer_kw: object
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Score held-out paraphrases against a scorer fitted without them (K-fold cross-fitting).
@@ -366,8 +367,9 @@ def cross_fit(para_vecs: np.ndarray, para_entry: np.ndarray, n_entries: int, *, 
     its ``sim_k`` best entries, as :meth:`FaqIndex.search` measures it) and whether the best
     entry is its own entry.
     These are the data for the per-corpus confidence calibration and the self-test accuracy.
-    ``on_fold(scorer, train, test)`` is called with each fold's fitted scorer (to score the same
-    held-out items another way without refitting; not called on the large-corpus path).
+    ``on_fold(scorer, train, test, best)`` is called with each fold's fitted scorer and the best
+    entry it gave each ``test`` item (to score the same held-out items another way without
+    refitting; not called on the large-corpus path).
     """
     para_entry = np.asarray(para_entry, dtype=np.int64)
     if len(para_entry) > large:
@@ -407,7 +409,7 @@ def cross_fit(para_vecs: np.ndarray, para_entry: np.ndarray, n_entries: int, *, 
         sims.append(sim)
         correct.append(ents[:, 0] == para_entry[test])
         if on_fold is not None:
-            on_fold(sc, train, test)
+            on_fold(sc, train, test, ents[:, 0])
     if not tops:
         e = np.empty(0)
         return e, e, e, e.astype(bool)

@@ -100,13 +100,21 @@ def test_off_when_most_entries_lack_english_or_the_corpus_is_too_large(fake):
     assert small.second is None and "second_max_entries" in small.second_status
 
 
-def test_second_vectors_are_cached_on_disk(tmp_path, fake):
+def test_second_vectors_are_cached_on_disk(tmp_path, fake, monkeypatch):
     first = FaqIndex(topic_corpus(), fake, cache_dir=tmp_path)
     files = list(tmp_path.glob("second-minilm-*.npz"))
     assert len(files) == 1
+    # built again from the cache: the second model is not even loaded (it would fail here)
+    import replyassist.embeddings as embeddings
+
+    def no_load(name):
+        raise AssertionError(f"{name} loaded although its vectors are cached")
+    monkeypatch.setattr(embeddings, "get_embedder", no_load)
     again = FaqIndex(topic_corpus(), fake, cache_dir=tmp_path)
     assert again.second is not None and first.second is not None
     np.testing.assert_array_equal(again.second.vectors, first.second.vectors)
+    with pytest.raises(AssertionError, match="loaded although"):   # the first English message loads it
+        again.search(fake.encode(["where is my parcel"]), texts=["where is my parcel"], languages=["en"])
 
 
 def test_fuse_extra_keeps_the_keyword_weight_and_merges_duplicates():

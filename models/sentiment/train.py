@@ -55,6 +55,18 @@ def balanced_weights(y: np.ndarray, groups: list[str]) -> np.ndarray:
     return w
 
 
+def mixed_loss(logp, y, binary, w):
+    """Weighted mean loss over a batch with classes [negative, neutral, positive].
+
+    Three-way rows (``binary`` False): cross-entropy. Two-way rows (Mozetič, positive vs negative
+    only): cross-entropy of the label among negative and positive, the neutral mass left out.
+    """
+    import torch
+    own = logp.gather(1, y[:, None])[:, 0]
+    two = -(own - torch.logsumexp(logp[:, [0, 2]], dim=1))
+    return (torch.where(binary, two, -own) * w).sum() / w.sum()
+
+
 def train_members(X: np.ndarray, y: np.ndarray, binary: np.ndarray, *, members: int, hidden: int, epochs: int,
                   dropout: float, wd: float, lr: float, umsab_weight: float, seed: int,
                   sample_weight: np.ndarray | None = None) -> list[list[tuple[np.ndarray, np.ndarray]]]:
@@ -80,12 +92,7 @@ def train_members(X: np.ndarray, y: np.ndarray, binary: np.ndarray, *, members: 
             perm = torch.randperm(n, generator=g)
             for s in range(0, n, 256):
                 idx = perm[s:s + 256]
-                logp = torch.log_softmax(net(Xt[idx]), dim=1)
-                yy, bb = yt[idx], bt[idx]
-                three = -logp.gather(1, yy[:, None])[:, 0]
-                pair = torch.logsumexp(logp[:, [0, 2]], dim=1)
-                two = -(logp.gather(1, yy[:, None])[:, 0] - pair)
-                loss = (torch.where(bb, two, three) * w[idx]).sum() / w[idx].sum()
+                loss = mixed_loss(torch.log_softmax(net(Xt[idx]), dim=1), yt[idx], bt[idx], w[idx])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -164,13 +171,8 @@ def train_ngram(csr: tuple[np.ndarray, np.ndarray, np.ndarray], y: np.ndarray, b
             offsets = torch.tensor(np.concatenate([[0], np.cumsum(lens)[:-1]]), dtype=torch.long)
             sel_t = torch.from_numpy(sel)
             logits = bag(idx_t[sel_t], offsets, per_sample_weights=val_t[sel_t]) + bias
-            logp = torch.log_softmax(logits, dim=1)
             rt = torch.from_numpy(rows)
-            yy, bb = yt[rt], bt[rt]
-            three = -logp.gather(1, yy[:, None])[:, 0]
-            pair = torch.logsumexp(logp[:, [0, 2]], dim=1)
-            two = -(logp.gather(1, yy[:, None])[:, 0] - pair)
-            loss = (torch.where(bb, two, three) * w[rt]).sum() / w[rt].sum()
+            loss = mixed_loss(torch.log_softmax(logits, dim=1), yt[rt], bt[rt], w[rt])
             opt.zero_grad()
             loss.backward()
             opt.step()
