@@ -52,6 +52,22 @@ class Message:
     values: Mapping[str, str] = field(default_factory=dict)
     id: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, so a wrong type is a clear InputError (per message in suggest_many) and
+        # not an AttributeError from deep inside a stage. ``text`` is checked by prepare_message.
+        for name in ("customer_name", "agent_name", "channel", "customer_language", "locale"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise InputError(f"Message.{name} must be a str or None, got {type(v).__name__}; "
+                                 f"pass e.g. {name}=str(value).", code="E105")
+        if isinstance(self.history, (str, bytes)) or not isinstance(self.history, Iterable):
+            raise InputError(f"Message.history must be a list of earlier messages (texts or dicts), got "
+                             f"{type(self.history).__name__}; wrap a single message in a list.", code="E105")
+        if not isinstance(self.values, Mapping):
+            raise InputError(f"Message.values must be a mapping of placeholder names to values, got "
+                             f"{type(self.values).__name__}; e.g. values={{'order_id': '4711'}}.", code="E105")
+        object.__setattr__(self, "history", tuple(self.history))
+
     @classmethod
     def coerce(cls, item: "str | Message | Mapping[str, Any]") -> "Message":
         if isinstance(item, Message):
@@ -199,8 +215,8 @@ class ReplyAssistant:
         ...                       channel="email", agent_name="Mira K.")   # doctest: +SKIP
         """
         msg = Message(text=text, customer_name=customer_name, agent_name=agent_name, channel=channel,
-                      customer_language=customer_language, locale=locale, history=tuple(history),
-                      values=dict(values or {}))
+                      customer_language=customer_language, locale=locale, history=history,
+                      values=values if values is not None else {})
         result = self.suggest_many([msg], now=now, on_error="raise")[0]
         assert isinstance(result, Suggestion)
         return result
@@ -214,6 +230,12 @@ class ReplyAssistant:
         """
         if on_error not in ("raise", "return"):
             raise ConfigError(f"on_error must be 'raise' or 'return', got {on_error!r}.")
+        if isinstance(messages, (str, bytes, Mapping, Message)):  # else a str would become one message per character
+            raise InputError(f"suggest_many() takes a list of messages, got a single {type(messages).__name__}; "
+                             "use suggest() for one message, or wrap it in a list.", code="E105")
+        if now is not None and not isinstance(now, datetime):
+            raise InputError(f"now must be a datetime (timezone-aware, e.g. datetime.now(timezone.utc)) or None, "
+                             f"got {type(now).__name__}.", code="E105")
         items = list(messages)
         results: list[Suggestion | ReplyAssistError | None] = [None] * len(items)
         ok: list[tuple[int, Message, PreparedText]] = []

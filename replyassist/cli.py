@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Sequence
 
@@ -41,6 +42,17 @@ def _values(pairs: Sequence[str]) -> dict[str, str]:
         k, v = p.split("=", 1)
         out[k.strip()] = v
     return out
+
+
+def _history_item(h: str) -> Any:
+    if not h.lstrip().startswith("{"):
+        return h
+    try:
+        return json.loads(h)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--history {h[:60]!r} starts with '{{' but is not valid JSON ({exc.msg} at column "
+                         f"{exc.colno}). Give plain text, or JSON such as "
+                         '\'{"text": "...", "date": "2026-05-12", "direction": "out"}\'.', code="E107") from None
 
 
 def _print_suggestion(s: Any) -> None:
@@ -84,11 +96,12 @@ def _print_suggestion(s: Any) -> None:
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from .assistant import ReplyAssistant
     text = _read_message(args)
+    history = [_history_item(h) for h in args.history]  # bad arguments fail before the models load
+    values = _values(args.value)
     assistant = ReplyAssistant.from_corpus(args.corpus, args.settings)
-    history = [json.loads(h) if h.lstrip().startswith("{") else h for h in args.history]
     s = assistant.suggest(text, customer_name=args.customer_name, agent_name=args.agent_name, channel=args.channel,
                           customer_language=args.customer_language, locale=args.locale, history=history,
-                          values=_values(args.value))
+                          values=values)
     if args.json:
         json.dump(s.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -214,6 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("replyassist: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: the reader left, nothing to report
+        try:  # as the Python docs advise: point stdout at devnull so the flush at exit does not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from .errors import CorpusError, Problem
+from .text import LONE_SURROGATE
 
 __all__ = ["AnswerTemplate", "FaqEntry", "FaqCorpus", "load_corpus", "corpus_from_dicts", "placeholders_in"]
 
@@ -201,6 +202,10 @@ def _text(ctx: _Ctx, node: yaml.Node, what: str) -> str | None:
     if not text:
         ctx.err(node, f"{what} is empty")
         return None
+    if LONE_SURROGATE.search(text):
+        ctx.err(node, f"{what} holds a lone surrogate (an escape such as \\ud800, not a character); "
+                      "write the character itself")
+        return None
     return text
 
 
@@ -315,6 +320,11 @@ def _compose(path: Path, ctx: _Ctx) -> yaml.Node | None:
         line = mark.line + 1 if mark else None
         ctx.problems.append(Problem(ctx.file, line, f"YAML syntax error: {exc.problem or exc}"))
         return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
+        line = text[: exc.position].count("\n") + 1
+        ctx.problems.append(Problem(ctx.file, line, f"character U+{exc.character:04X} is not allowed in YAML "
+                                                    "(a control or non-printable character); remove it"))
+        return None
 
 
 def _parse_manifest(path: Path, ctx: _Ctx) -> dict[str, Any]:
@@ -415,7 +425,11 @@ def corpus_from_dicts(entries: Iterable[Mapping[str, Any]], *, name: str = "in-m
     >>> c.get("hours").answers["en"].formal
     'We are open {opening_hours}.'
     """
-    text = yaml.safe_dump({"entries": [dict(e) for e in entries]}, allow_unicode=True, sort_keys=False)
+    items = [dict(e) if isinstance(e, Mapping) else e for e in entries]  # a non-mapping is reported below
+    try:
+        text = yaml.safe_dump({"entries": items}, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError as exc:
+        raise CorpusError([Problem(f"<{name}>", None, f"entries must hold only text, numbers, lists and mappings ({exc})")]) from None
     ctx = _Ctx(f"<{name}>")
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     out: list[FaqEntry] = []

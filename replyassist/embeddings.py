@@ -29,7 +29,8 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .errors import ConfigError, MissingDependencyError, ModelNotAvailableError
+from .errors import ConfigError, InputError, MissingDependencyError, ModelNotAvailableError
+from .text import replace_lone_surrogates
 
 __all__ = [
     "Embedder",
@@ -65,6 +66,23 @@ def default_cache_dir() -> Path:
 def text_key(text: str) -> str:
     """The cache key of one text (sha1 of its UTF-8 bytes)."""
     return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def check_texts(texts: Sequence[str]) -> list[str]:
+    """The texts an embedder can encode: a list of str (one str is an error, not its characters);
+    a lone surrogate becomes U+FFFD and NUL is dropped (the C engine reads NUL as the end).
+
+    >>> check_texts(["a\\x00b", "\\ud800"])
+    ['ab', '\ufffd']
+    """
+    if isinstance(texts, (str, bytes)):
+        raise InputError(f"encode() takes a list of texts, got a single {type(texts).__name__}; "
+                         "wrap it: encode([text]).", code="E102")
+    out = list(texts)
+    for t in out:
+        if not isinstance(t, str):
+            raise InputError.not_text(t)
+    return [replace_lone_surrogates(t).replace("\x00", "") for t in out]
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -106,7 +124,7 @@ class E5Embedder:
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        texts = [t[: self.max_chars] for t in texts]
+        texts = [t[: self.max_chars] for t in check_texts(texts)]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._lock:  # the C engine is not documented as thread-safe
             for start in range(0, len(texts), self.chunk_size):
@@ -152,6 +170,7 @@ class SentenceTransformerEmbedder:
         self.model_id = f"st-{_st_label(model, path)}-{self.dim}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = check_texts(texts)
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         vecs = self._model.encode([self.prefix + t[: self.max_chars] for t in texts], batch_size=self.batch_size,
@@ -207,6 +226,11 @@ class CachedEmbedder:
     def encode(self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None,
                write_every: int = 256) -> np.ndarray:
         """Encode ``texts``; known vectors come from the cache. ``progress(done, total)`` is called."""
+        if isinstance(texts, (str, bytes)):
+            check_texts(texts)  # raises the clear error
+        texts = list(texts)
+        if not all(isinstance(t, str) for t in texts):
+            check_texts(texts)
         keys = [text_key(t) for t in texts]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         found = self._lookup(set(keys))

@@ -16,6 +16,7 @@ Queries file: ``.jsonl`` (one object per line) or ``.csv`` / ``.tsv`` with a hea
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,8 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
     rows: list[tuple[int, Mapping[str, Any]]] = []
     problems: list[str] = []
     if p.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        for n, line in enumerate(raw.splitlines(), start=1):
+        # split on "\n" only: str.splitlines() would also cut at U+2028, U+0085, ... which JSON allows in strings
+        for n, line in enumerate(raw.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -70,13 +72,23 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
                 continue
             rows.append((n, obj))
     elif p.suffix.lower() in (".csv", ".tsv"):
-        reader = csv.DictReader(raw.splitlines(), delimiter="\t" if p.suffix.lower() == ".tsv" else ",")
-        if not reader.fieldnames or "text" not in reader.fieldnames or not (
-                {"faq_id", "expected_faq_id"} & set(reader.fieldnames)):
+        # newline="": the csv module's own line handling (quoted line breaks; U+2028 is not a line end)
+        reader = csv.reader(io.StringIO(raw, newline=""), delimiter="\t" if p.suffix.lower() == ".tsv" else ",")
+        header = next(reader, None)
+        if not header or "text" not in header or not ({"faq_id", "expected_faq_id"} & set(header)):
             raise DataError(f"{p.name}: the header must have a 'text' and a 'faq_id' (or 'expected_faq_id') column; "
-                            f"got {reader.fieldnames}.", code="E403")
-        for n, r in enumerate(reader, start=2):
-            rows.append((n, r))
+                            f"got {header}.", code="E403")
+        label_col = max(header.index(c) for c in ("faq_id", "expected_faq_id") if c in header)
+        start = reader.line_num + 1
+        for fields in reader:
+            if fields and (len(fields) > len(header) or len(fields) <= label_col):
+                # too many: an unquoted delimiter; too few: the label is missing (not "no match", which is
+                # an empty value), so the row must not count as a no-match question
+                problems.append(f"{p.name}:{start}: {len(fields)} value(s), the header has {len(header)} columns "
+                                "(quote a text that contains the delimiter; leave faq_id empty for 'no match')")
+            elif fields:
+                rows.append((start, dict(zip(header, fields))))
+            start = reader.line_num + 1
     else:
         raise DataError(f"{p.name}: unknown file type {p.suffix!r}; use .jsonl, .csv or .tsv.", code="E403")
     out: list[LabelledQuery] = []

@@ -122,7 +122,12 @@ class Settings:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"Settings file {p} not found.")
-        text = p.read_text(encoding="utf-8")
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = p.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"Settings file {p} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} on line "
+                              f"{line}); save it as UTF-8.") from None
         try:
             if p.suffix == ".toml":
                 if sys.version_info >= (3, 11):
@@ -148,4 +153,7 @@ def load_settings(source: "Settings | Mapping[str, Any] | str | Path | None") ->
         return source
     if isinstance(source, Mapping):
         return Settings.from_dict(source)
+    if not isinstance(source, (str, Path)):
+        raise ConfigError(f"settings must be a Settings, a dict or a path to a .toml/.yaml file, "
+                          f"got {type(source).__name__}.")
     return Settings.from_file(source)

@@ -15,10 +15,23 @@ from dataclasses import dataclass, field
 from .errors import InputError
 
 __all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "decode_bytes", "split_sentences",
-           "MAX_CHARS"]
+           "replace_lone_surrogates", "LONE_SURROGATE", "MAX_CHARS"]
 
 #: Messages longer than this are cut (``PreparedText.truncated``), not rejected.
 MAX_CHARS = 20_000
+
+#: A UTF-16 surrogate standing alone (from a bad decoding or a ``"\\ud800"`` escape): not a
+#: character, and it cannot be encoded as UTF-8 (hashing, C engines, JSON output would fail).
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (same length, so spans stay valid).
+
+    >>> replace_lone_surrogates("a\\ud800b") == "a\\ufffdb"
+    True
+    """
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,6 @@ class PreparedText:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MENTION = re.compile(r"(?<![\w@])@\w{1,30}\b")
@@ -72,6 +84,12 @@ def decode_bytes(data: bytes, *, source: str = "input", errors: str = "strict") 
     >>> decode_bytes(b"caf\\xc3\\xa9")
     'café'
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InputError(f"decode_bytes() takes bytes, got {type(data).__name__}.", code="E102")
+    if errors not in ("strict", "replace", "ignore", "backslashreplace", "surrogateescape"):
+        raise InputError("errors must be one of 'strict', 'replace', 'ignore', 'backslashreplace', "
+                         f"'surrogateescape' (as in bytes.decode), got {errors!r}.", code="E104")
+    data = bytes(data)
     try:
         return data.decode("utf-8-sig", errors=errors)
     except UnicodeDecodeError as exc:
@@ -79,7 +97,7 @@ def decode_bytes(data: bytes, *, source: str = "input", errors: str = "strict") 
 
 
 def _normalise(text: str) -> str:
-    text = _SURROGATE.sub("\ufffd", text)
+    text = LONE_SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("", text)
@@ -164,8 +182,8 @@ def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText
     """
     if not isinstance(text, str):
         raise InputError.not_text(text)
-    if max_chars < 1:
-        raise InputError(f"max_chars must be positive, got {max_chars}.", code="E104")
+    if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
+        raise InputError(f"max_chars must be a positive integer, got {max_chars!r}.", code="E104")
     truncated = False
     if len(text) > max_chars * 2:  # cheap pre-cut so a huge message is not normalised in full
         text, truncated = text[: max_chars * 2], True

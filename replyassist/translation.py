@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 from .errors import InputError, MissingDependencyError, TranslationError
-from .text import split_sentences
+from .text import replace_lone_surrogates, split_sentences
 
 __all__ = [
     "Translator",
@@ -769,6 +769,9 @@ class SafeTranslator:
             raise InputError.not_text(text)
         if isinstance(protect, str):
             protect = [protect]
+        # A lone surrogate (from bad decoding) cannot be encoded for the cache key or the MT model.
+        text = replace_lone_surrogates(text)
+        protect = [replace_lone_surrogates(p) if isinstance(p, str) else p for p in protect]
         source, target = _lang(source, "source language"), _lang(target, "target language")
         model_id = self._model_id_for(source, target)
         spans = find_protected_spans(text, protect)

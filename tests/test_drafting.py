@@ -376,7 +376,7 @@ def test_translator_used_when_the_language_is_missing():
     assert "Foxpost-Automaten" in d.text and d.text.startswith("Guten Tag Jonas Weber,")
     assert any("machine-translated" in n for n in d.notes)
     d = Drafter(translator=WordTranslator(ok=False)).draft(req("Foxpost?", "de", match=match("foxpost-hu")))
-    assert not d.machine_translated and d.language == "en" or d.language == "hu"
+    assert not d.machine_translated and d.language == "hu" and d.source_language == "hu"  # the only answer there is
     assert any("missing in de" in n for n in d.notes)
 
 
@@ -456,3 +456,45 @@ def test_no_cheerful_opener_to_an_unhappy_customer():
         assert opener not in d.text and "#4711" in d.text and any("cheerful" in n for n in d.notes)
         d = DRAFTER.draft(req("Thanks!", lang, corpus=corpus, match=match("cheer"), customer_name="Kim Lee"))
         assert opener in d.text
+
+
+def test_a_close_language_answers_before_english_or_machine_translation():
+    # Bosnian customer, the entry has Croatian and Serbian answers but no Bosnian one
+    tr = WordTranslator()
+    d = Drafter(translator=tr).draft(req("Gdje je moja narudžba? Možete li mi pomoći?", "bs",
+                                         customer_name="Amra Hodžić"))
+    assert d.language == "hr" and d.source_language == "hr" and not d.machine_translated and not tr.calls
+    assert "Narudžbu #4711 možete pratiti" in d.text and "tracking link" not in d.text
+    assert any("missing in bs; drafted in hr" in n and "close_languages" in n for n in d.notes)
+    # Serbian written in Cyrillic, only a Croatian answer: Croatian stays in Latin script
+    only_hr = corpus_from_dicts([{"id": "x", "category": "delivery", "questions": {"hr": ["Gdje je paket?"]},
+                                  "answers": {"hr": "Paket je na putu."}}], name="hr-only", default_language="en")
+    d = DRAFTER.draft(req("Где је мој пакет?", "sr", script="Cyrl", corpus=only_hr, match=match("x")))
+    assert d.language == "hr" and "Paket je na putu." in d.text
+    # no match: the acknowledgement is framed in Croatian too (there are no Bosnian phrases)
+    d = DRAFTER.draft(req("Gdje mi je pošiljka? Čekam sedmicu dana.", "bs", match=match(None, "no_match"),
+                          customer_name="Amra Hodžić"))
+    assert d.language == "hr" and any("no phrases for bs; acknowledgement drafted in hr" in n for n in d.notes)
+    # turned off: the corpus default language, as before
+    off = Drafter(DraftSettings(close_languages={}))
+    d = off.draft(req("Gdje je moja narudžba?", "bs"))
+    assert d.language == "en" and any("missing in bs; drafted in en" in n for n in d.notes)
+    d = off.draft(req("Gdje mi je pošiljka?", "bs", match=match(None, "no_match")))
+    assert d.language == "en" and any("acknowledgement drafted in en" in n for n in d.notes)
+
+
+def test_close_languages_setting_is_validated():
+    assert DraftSettings(close_languages={"bs": "hr"}).close_languages == {"bs": ("hr",)}
+    for bad in ({"bs": ["bs"]}, {"BS": ["hr"]}, {"bs": [1]}, ["bs", "hr"], {"bs": {"hr": 1}}):
+        with pytest.raises(ConfigError, match="close_languages"):
+            DraftSettings(close_languages=bad)
+
+
+def test_only_language_codes_count_as_locales():
+    from replyassist.drafting.locales import get_locale, has_locale, supported_languages
+    # the locale folder also holds the tone cue lists (politeness.yaml): not a language
+    assert "politeness" not in supported_languages() and {"en", "de", "hu", "sr", "hr"} <= set(supported_languages())
+    assert not has_locale("politeness") and not has_locale("../en") and has_locale("hr")
+    assert get_locale("politeness").language == "en"
+    d = DRAFTER.draft(req("Where is my order?", "politeness"))
+    assert d.language == "en" and d.text.startswith("Hello,")

@@ -19,7 +19,7 @@ du kannst #4711 online verfolgen.
 <BLANKLINE>
 Viele Grüße
 Anna Kovács
-Customer Support
+Kundenservice
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from typing import Any, Mapping, Sequence
 
 from ..errors import ReplyAssistError
 from .locales import Locale, get_locale, supported_languages
-from .names import NameParts, initials
+from .names import NameParts, initials, safe_value
 from .register import detect_register
 from .render import Segment, TemplateSyntaxError, join, placeholder_names, render
 from .script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
@@ -239,9 +239,16 @@ class Drafter:
         source_language: str | None = None
         if entry is not None:
             answers = entry.answers
+            close = next((lang for lang in s.close_languages.get(target, ()) if lang in answers), None)
             if target in answers:
                 tmpl = answers[target]
                 body_template, register = _pick_register(tmpl, register, target, notes)
+            elif close is not None:  # a language the customer reads without translation (bs <-> hr <-> sr)
+                notes.append(f"the answer to {entry.id!r} is missing in {target}; drafted in {close}, which "
+                             f"{target} readers read without translation (drafting.close_languages)")
+                draft_lang = source_language = close
+                cyrillic = cyrillic and close == "sr"
+                body_template, register = _pick_register(answers[close], register, close, [])
             else:
                 source = _best_source(answers, default_lang)
                 translated = None
@@ -262,7 +269,9 @@ class Drafter:
                     cyrillic = False
                     body_template, register = _pick_register(answers[source], register, source, [])
         if draft_lang not in supported_languages():
-            fallback_lang = default_lang if default_lang in supported_languages() else "en"
+            close_framed = [lang for lang in s.close_languages.get(draft_lang, ()) if lang in supported_languages()]
+            fallback_lang = (close_framed[0] if close_framed
+                             else default_lang if default_lang in supported_languages() else "en")
             if entry is None:
                 notes.append(f"no phrases for {draft_lang}; acknowledgement drafted in {fallback_lang}")
                 draft_lang = fallback_lang
@@ -273,7 +282,7 @@ class Drafter:
 
         # values
         names = NameParts.parse(request.customer_name, draft_lang)
-        agent = (request.agent_name or "").strip() or None
+        agent = re.sub(r"\s+", " ", safe_value(request.agent_name or "")).strip() or None
         values = self._values(request, names, agent, loc, policy, notes, corpus, draft_lang)
         if cyrillic and values.get("team_name"):
             values["team_name"] = latin_to_cyrillic(values["team_name"])  # the team signs in the customer's script
@@ -442,7 +451,7 @@ class Drafter:
             if policy.public and any(t in k.lower() for t in _SENSITIVE) and not k.startswith("support_"):
                 dropped.append(k)
                 continue
-            vals[k] = str(v)
+            vals[k] = safe_value(v)
         if dropped:
             notes.append("public channel: personal values not inserted: " + ", ".join(sorted(dropped)))
         return vals

@@ -21,16 +21,32 @@ import yaml
 from ..errors import ConfigError
 from .script import cyrillic_to_latin_with_map, has_cyrillic
 
-__all__ = ["Locale", "LexiconMatch", "get_locale", "supported_languages", "tokenize", "LOCALE_DIR"]
+__all__ = ["Locale", "LexiconMatch", "get_locale", "has_locale", "supported_languages", "tokenize", "LOCALE_DIR"]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "data" / "locales"
 FALLBACK_LANGUAGE = "en"
 _SPACY_LANGS = {"en", "de", "hu", "sr", "hr", "es", "fr", "it", "pt", "nl", "pl", "cs", "sk", "sl", "ro", "bg", "ru", "uk", "mk"}
 
 
+_LOCALE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def has_locale(language: str | None) -> bool:
+    """True if ``language`` (an ISO 639 code such as ``"hr"``) has a locale file.
+
+    Other files in the locale folder (``politeness.yaml``, the tone cue lists) are not languages.
+    """
+    return (isinstance(language, str) and _LOCALE_CODE.fullmatch(language) is not None
+            and (LOCALE_DIR / f"{language}.yaml").is_file())
+
+
 def supported_languages() -> tuple[str, ...]:
-    """Languages with a locale file (drafts and tone checks are fully localised for these)."""
-    return tuple(sorted(p.stem for p in LOCALE_DIR.glob("*.yaml")))
+    """Languages with a locale file (drafts and tone checks are fully localised for these).
+
+    >>> "hr" in supported_languages() and "politeness" not in supported_languages()
+    True
+    """
+    return tuple(sorted(p.stem for p in LOCALE_DIR.glob("*.yaml") if has_locale(p.stem)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,6 +241,6 @@ def _load(language: str) -> Locale:
 def get_locale(language: str | None) -> Locale:
     """The locale for ``language``; English for languages without a locale file."""
     lang = (language or FALLBACK_LANGUAGE).lower().split("-")[0].split("_")[0]
-    if not (LOCALE_DIR / f"{lang}.yaml").is_file():
+    if not has_locale(lang):
         lang = FALLBACK_LANGUAGE
     return _load(lang)

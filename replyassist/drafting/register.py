@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .locales import LOCALE_DIR, get_locale
+from .locales import get_locale, has_locale
 
 __all__ = ["RegisterResult", "detect_register"]
 
@@ -37,7 +37,7 @@ class RegisterResult:
 
 def detect_register(text: str, language: str | None) -> RegisterResult:
     """Detect the register the customer writes in; None when the text gives no evidence."""
-    if not text or not language or not (LOCALE_DIR / f"{language}.yaml").is_file():
+    if not text or not language or not has_locale(language):
         return RegisterResult(None, 0.0, 0.0, ())
     loc = get_locale(language)
     formal = loc.find(text, "register_formal")

@@ -229,6 +229,11 @@ class DraftSettings:
     - ``support_email``/``support_phone``: offered when a matter needs e-mail or phone.
     - ``answer_on_suggest``: draft the best answer also when the match is only "suggest"
       (default False: acknowledge and let the agent pick).
+    - ``close_languages``: per customer language, languages its readers read without translation,
+      in order of preference. When an answer is missing in the customer's language, the first of
+      these the entry has is used before machine translation or the corpus default language.
+      Default: Bosnian, Croatian and Serbian for each other (the detector cannot always tell them
+      apart, see models/langid/README.md); ``{}`` turns it off.
     """
 
     formality: str = "mirror"
@@ -248,6 +253,8 @@ class DraftSettings:
     empathy: bool = True
     history_reference: bool = True
     contact_offer_tags: tuple[str, ...] = ("payment", "account", "refund", "complaint", "legal", "privacy", "gdpr", "fraud")
+    close_languages: Mapping[str, Any] = field(default_factory=lambda: {
+        "bs": ("hr", "sr"), "hr": ("bs", "sr"), "sr": ("bs", "hr")})
 
     def __post_init__(self) -> None:
         if self.formality not in FORMALITY:
@@ -263,6 +270,7 @@ class DraftSettings:
             raise ConfigError("drafting.words_to_avoid must be a list of non-empty words or phrases.")
         self.words_to_avoid = tuple(self.words_to_avoid)
         self.contact_offer_tags = tuple(self.contact_offer_tags)
+        self.close_languages = _close_languages(self.close_languages)
         if isinstance(self.team_name, Mapping):
             if not self.team_name or not all(isinstance(v, str) and v.strip() for v in self.team_name.values()):
                 raise ConfigError("drafting.team_name as a mapping must map languages to non-empty names.")
@@ -340,3 +348,23 @@ def _from_dict(cls: type, data: Mapping[str, Any], section: str) -> Any:
         return cls(**kw)
     except TypeError as exc:
         raise ConfigError(f"Invalid [{section}] settings: {exc}.") from None
+
+
+_LANG_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def _close_languages(value: Any) -> dict[str, tuple[str, ...]]:
+    """Validate ``drafting.close_languages``: language code -> list of language codes."""
+    hint = ('drafting.close_languages must map a language code to a list of codes, e.g. '
+            '{"bs": ["hr", "sr"]}')
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{hint}; got {type(value).__name__}.")
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, close in value.items():
+        if isinstance(close, str):
+            close = (close,)
+        if not isinstance(lang, str) or not _LANG_CODE.fullmatch(lang) or not isinstance(close, (list, tuple)) \
+                or not all(isinstance(c, str) and _LANG_CODE.fullmatch(c) and c != lang for c in close):
+            raise ConfigError(f"{hint} (lower-case ISO 639 codes, not the language itself); got {lang!r}: {close!r}.")
+        out[lang] = tuple(close)
+    return out

@@ -24,7 +24,7 @@ from .._config import checked_fields
 from ..errors import ConfigError, DataError, InputError, ReplyAssistError
 from ..text import mask_pii, prepare_message
 from ._cluster import center_by_language, cluster_vectors, normalise_rows
-from ._io import BadRow, read_messages
+from ._io import BadRow, _preview, read_messages
 from ._keywords import cluster_keywords, tokenize
 from ._progress import make_progress
 from ._stagecache import StageCache
@@ -478,7 +478,7 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
             pm = prepare_message(r.text)
         except InputError as exc:
             bad.append(BadRow(r.row, f"empty after cleaning ({exc.message.split('.')[0].lower()})", r.line,
-                              mask_pii(_short(r.text, 80))))
+                              mask_pii(_preview(r.text, 80))))
         else:
             rows.append(r)
             clean.append(pm.clean)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import DataError
+from ..text import replace_lone_surrogates
 
 __all__ = ["MessageRow", "BadRow", "MessageLog", "read_messages", "parse_timestamp", "FIELD_ALIASES"]
 
@@ -169,10 +170,17 @@ def _clean_value(v: Any) -> str | None:
     return s or None
 
 
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 def _preview(text: Any, n: int = 80) -> str:
+    """A one-line preview; invisible characters are shown as <U+XXXX> (a row of only NULs or
+    zero-width spaces is visible in bad_rows.csv, and no raw control byte reaches a report)."""
     s = "" if text is None else str(text)
     s = _BAD_ENCODING.sub("\ufffd", s)
+    s = replace_lone_surrogates(s)
     s = re.sub(r"\s+", " ", s).strip()
+    s = _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
     return s[:n] + ("…" if len(s) > n else "")
 
 
@@ -244,10 +252,11 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
             first = sample.split("\n", 1)[0]
             delimiter = max(",;\t|", key=first.count) if any(c in first for c in ",;\t|") else ","
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = io.StringIO(text, newline="").readlines()  # the physical lines, as the csv reader counts them
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
-    except csv.Error as exc:
+    except (csv.Error, StopIteration) as exc:
         raise DataError(f"{path}: cannot read the header line ({exc}).") from None
     if len(set(header)) != len(header):
         raise DataError(f"{path}: duplicate column names in the header {header}.")
@@ -255,8 +264,9 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
     b = _Builder(str(path), cols)
     n = 0
     notes: list[str] = []
+    offset = 0  # physical lines before the current reader (it restarts after an unbalanced quote)
     while True:
-        start_line = reader.line_num + 1
+        start_line = offset + reader.line_num + 1
         try:
             fields = next(reader)
         except StopIteration:
@@ -270,6 +280,17 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
         if not fields or (len(fields) == 1 and not fields[0].strip() and len(header) > 1):
             continue  # blank line: not a row
         n += 1
+        end_line = offset + reader.line_num
+        if end_line > start_line and _runaway_quote(lines[start_line:end_line], delimiter, len(header)):
+            # An opening quote that is never closed swallows the following rows into one value.
+            # Report this row and read the swallowed lines again as rows of their own.
+            b.total += 1
+            b.bad.append(BadRow(n, "unbalanced quote: a quoted value starts on this line and is not closed, so it "
+                                   "ran into the following lines (they are read as rows of their own); "
+                                   "close the quote or double it (\"\")", start_line, _preview(lines[start_line - 1])))
+            offset = start_line
+            reader = csv.reader(lines[start_line:], delimiter=delimiter)
+            continue
         if len(fields) != len(header):
             b.total += 1
             b.bad.append(BadRow(n, f"wrong number of columns: {len(fields)} value(s), the header has {len(header)}",
@@ -277,6 +298,16 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
             continue
         b.add(dict(zip(header, fields)), n, start_line)
     return b.result(header, notes)
+
+
+def _runaway_quote(continuation: Sequence[str], delimiter: str, width: int) -> bool:
+    """True when a record that spans several lines looks like an unclosed quote, not a quoted
+    line break: every following line is, on its own, a complete row of the header's width with
+    balanced quotes (the last line of a real quoted line break holds the closing quote: odd)."""
+    lines = [ln for ln in continuation if ln.strip()]
+    if width < 2 or not lines or any(ln.count('"') % 2 for ln in lines):
+        return False
+    return all(len(next(csv.reader([ln], delimiter=delimiter), [])) == width for ln in lines)
 
 
 def _read_jsonl(path: Path, text_column: str | None) -> MessageLog:

@@ -93,6 +93,26 @@ class LanguageHints:
     locale: str | None = None
     corpus_languages: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Codes are normalised (" DE " -> "de", "de-AT" -> "de"); a value that is not a language
+        # code ("German") cannot be a prior and is ignored, so it never becomes a detected language.
+        for name in ("customer_language", "locale"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise ConfigError(f"LanguageHints.{name} must be a str (e.g. 'de', 'de-AT') or None, "
+                                  f"got {type(v).__name__}.")
+        langs = self.corpus_languages
+        if isinstance(langs, str) or not all(isinstance(c, str) for c in langs):
+            raise ConfigError(f"LanguageHints.corpus_languages must be a sequence of codes such as ('de', 'en'), "
+                              f"got {langs!r}.")
+        object.__setattr__(self, "corpus_languages", tuple(langs))
+        cl = self.customer_language
+        if cl is not None:
+            cl = re.split(r"[-_]", cl.strip().lower())[0]
+            object.__setattr__(self, "customer_language", cl if re.fullmatch(r"[a-z]{2,3}", cl) else None)
+        if self.locale is not None:
+            object.__setattr__(self, "locale", self.locale.strip() or None)
+
     def locale_language(self) -> str | None:
         if not self.locale:
             return None

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._config import checked_fields
 from ..errors import ConfigError, InputError
+from ..text import replace_lone_surrogates
 from .escalation import ACTIONS, CUE_LABELS, Escalation, decide, detect_cues
 from .moderation import ModerationResult, Moderator
 from .sentiment import LABELS, SentimentResult, TransformersSentiment, VectorSentiment
@@ -204,8 +205,16 @@ class SignalAnalyzer:
                 raise InputError(f"Got {n} texts but {len(seq)} {name}; pass one per text.")
         if any(not isinstance(t, str) for t in texts):
             raise InputError.not_text(next(t for t in texts if not isinstance(t, str)))
+        if channels is not None and any(c is not None and not isinstance(c, str) for c in channels):
+            bad = next(c for c in channels if c is not None and not isinstance(c, str))
+            raise InputError(f"channels must be str or None, got {type(bad).__name__}.", code="E105")
         if n == 0:
             return []
+        if not np.isfinite(vectors).all():
+            raise InputError("The vectors contain NaN or infinite values; encode the texts again "
+                             "(an embedder returned a broken vector).")
+        # a lone surrogate (bad decoding) cannot be encoded by the n-gram and lexicon stages
+        texts = [replace_lone_surrogates(t) for t in texts]
         channels = channels if channels is not None else [None] * n
         histories = histories if histories is not None else [()] * n
         sentiments = self.sentiment_model.predict(list(texts), vectors, list(languages))

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from ..drafting.drafter import Draft, channel_length
-from ..drafting.locales import LOCALE_DIR, Locale, LexiconMatch, get_locale, tokenize
+from ..drafting.locales import Locale, LexiconMatch, get_locale, has_locale, tokenize
 from ..drafting.script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
 from ..drafting.settings import DraftSettings
+from ..errors import InputError
+from ..text import replace_lone_surrogates
 from .politeness import ImpolitenessScorer
 
 __all__ = ["ToneFinding", "ToneChecker", "KINDS"]
@@ -93,10 +95,17 @@ class ToneChecker:
     def check(self, draft: Draft, *, customer_register: str | None = None, negative_customer: bool = False,
               channel: str | None = None) -> list[ToneFinding]:
         """Every finding for ``draft``, ordered by position."""
-        text = draft.text or ""
+        text = getattr(draft, "text", None)
+        if not isinstance(text, str):
+            raise InputError(f"ToneChecker.check expects a Draft whose text is a str, got {type(draft).__name__}"
+                             + ("" if isinstance(draft, Draft) else "; for plain text use check_text(text, language)")
+                             + ".", code="E102")
+        if channel is not None and not isinstance(channel, str):
+            raise InputError(f"channel must be a str or None, got {type(channel).__name__}.", code="E105")
+        text = replace_lone_surrogates(text)  # same length: finding spans still index draft.text
         lang = (draft.language or "en").lower()
         loc = get_locale(lang)
-        localised = (LOCALE_DIR / f"{lang}.yaml").is_file()
+        localised = has_locale(lang)
         protected = [(s, e) for s, e, _ in (getattr(draft, "value_spans", ()) or ()) if 0 <= s <= e <= len(text)]
         tokens = _tokens(text, lang)
         out: list[ToneFinding] = []

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
-from ..drafting.locales import LOCALE_DIR, Locale, get_locale, tokenize
+from ..drafting.locales import LOCALE_DIR, Locale, get_locale, has_locale, tokenize
 
 __all__ = ["CUE_FAMILIES", "FEATURE_NAMES", "cue_features", "ImpolitenessScorer", "MODEL_DIR"]
 
@@ -88,7 +88,7 @@ def cue_features(text: str, language: str | None) -> np.ndarray:
     caps = sum(1 for w in words if len(w) > 1 and w.isupper())
     feats.append(caps / max(1, len(words)))
     feats.append(math.log1p(len(words)) / 5.0)
-    imp = get_locale(language).find(text, "impolite") if (LOCALE_DIR / f"{language}.yaml").is_file() else []
+    imp = get_locale(language).find(text, "impolite") if has_locale(language) else []
     feats.append(1.0 if imp else 0.0)
     return np.asarray(feats, dtype=np.float32)
 
