@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
@@ -294,6 +294,7 @@ class ReplyAssistant:
                 notes = notes + ("language could not be determined; drafted in the corpus default language",)
             if prep.truncated:
                 notes = notes + (f"message truncated to {len(prep.text)} characters",)
+            notes = notes + _history_problems(msg.history)
             timings = {k: v * 1000 / n for k, v in t.items()} | {"draft": t_draft * 1000, "tone": t_tone * 1000}
             if translation is not None:
                 timings["translate"] = t_tr * 1000
@@ -347,6 +348,28 @@ class ReplyAssistant:
             return self.translator.translate(prep.clean, lang.language, target, protect=protect), ()
         except ReplyAssistError as exc:
             return None, (f"message not translated for the agent: {exc.message}",)
+
+
+def _history_problems(history: Sequence[Any]) -> tuple[str, ...]:
+    """Notes on the history items that cannot be used as given (nothing is dropped silently)."""
+    out = []
+    for i, h in enumerate(history, start=1):
+        if isinstance(h, str):
+            continue
+        if isinstance(h, Mapping):
+            if not isinstance(h.get("text"), str):
+                out.append(f"history item {i} ignored for the signals: its 'text' is missing or not a text")
+            d = h.get("date")
+            if d is not None and not isinstance(d, (date, datetime)):
+                try:
+                    datetime.fromisoformat(str(d))
+                except ValueError:
+                    out.append(f"history item {i}: date {str(d)[:40]!r} is not an ISO date (YYYY-MM-DD); "
+                               "used without a date")
+        elif not hasattr(h, "text"):
+            out.append(f"history item {i} ignored: a {type(h).__name__} has no text; give a string or a dict "
+                       "with 'text' (and 'date', 'direction')")
+    return tuple(out)
 
 
 def _history_texts(history: Sequence[Any]) -> list[str]:

@@ -48,7 +48,11 @@ class Span:
 
 @dataclass(frozen=True)
 class PreparedText:
-    """A message after validation: ``text`` normalised, ``clean`` ready for the models."""
+    """A message after validation: ``text`` normalised, ``clean`` ready for the models.
+
+    ``original`` is the text as received, except that a message longer than twice ``max_chars`` is
+    cut there before anything else (``truncated`` is then True).
+    """
 
     original: str
     text: str

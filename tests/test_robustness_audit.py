@@ -285,3 +285,13 @@ def test_settings_and_text_helpers_give_clear_errors(tmp_path):
         prepare_message("hello world", max_chars=5.5)
     with pytest.raises(InputError, match="takes bytes"):  # was AttributeError: 'str' object has no attribute 'decode'
         decode_bytes("abc")
+
+
+def test_unusable_history_items_are_named_in_the_notes(assistant):
+    s = assistant.suggest("Where is my parcel?", history=["I ordered on Monday.", {"text": 5},
+                                                          {"text": "Any news?", "date": "last Tuesday"}, 7])
+    notes = " | ".join(s.notes)
+    assert "history item 2 ignored for the signals" in notes  # was dropped without a word
+    assert "history item 3: date 'last Tuesday' is not an ISO date" in notes
+    assert "history item 4 ignored: a int has no text" in notes
+    assert "history item 1" not in notes

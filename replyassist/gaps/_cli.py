@@ -72,7 +72,7 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
                               text_column=text_column)
         paths = report.write(out_dir)
     except ReplyAssistError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"replyassist: error: {exc}", file=err)
         return 2
     sh = report.coverage.shares()
     print(f"{report.processed} of {report.total_rows} rows analysed ({len(report.bad_rows)} not usable, listed in "
