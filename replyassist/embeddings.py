@@ -226,11 +226,7 @@ class CachedEmbedder:
     def encode(self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None,
                write_every: int = 256) -> np.ndarray:
         """Encode ``texts``; known vectors come from the cache. ``progress(done, total)`` is called."""
-        if isinstance(texts, (str, bytes)):
-            check_texts(texts)  # raises the clear error
-        texts = list(texts)
-        if not all(isinstance(t, str) for t in texts):
-            check_texts(texts)
+        texts = check_texts(texts)  # keyed as encoded: "a\x00b" and "ab" share one vector
         keys = [text_key(t) for t in texts]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         found = self._lookup(set(keys))

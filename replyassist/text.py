@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .errors import InputError
 
 __all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "decode_bytes", "split_sentences",
-           "replace_lone_surrogates", "LONE_SURROGATE", "MAX_CHARS"]
+           "replace_lone_surrogates", "LONE_SURROGATE", "INVISIBLE", "MAX_CHARS"]
 
 #: Messages longer than this are cut (``PreparedText.truncated``), not rejected.
 MAX_CHARS = 20_000
@@ -61,7 +61,11 @@ class PreparedText:
     pii: tuple[Span, ...] = field(default_factory=tuple)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
+#: Characters that are invisible or steer the display: C0/C1 controls except tab, line feed and
+#: carriage return; zero-width characters; bidi embeddings, overrides and isolates (U+202E can make
+#: "evil" read as "live"); word joiners; BOM. Message cleaning, reply values and report previews use it.
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(INVISIBLE.pattern[:-1] + "\u2028\u2029]")  # line/paragraph separators too
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MENTION = re.compile(r"(?<![\w@])@\w{1,30}\b")

@@ -22,18 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import replace_lone_surrogates
+from ..text import INVISIBLE, replace_lone_surrogates
 from .locales import get_locale
 
 __all__ = ["NameParts", "initials", "safe_value"]
 
 _TITLES = {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "herr", "frau", "ing.", "mag.", "dipl.-ing."}
 _VOCATIVE_SAFE_END = tuple("aeiouAEIOU")
-
-
-# Characters that must not reach a reply: C0/C1 controls (newline and tab are kept by
-# safe_value), zero-width and bidi controls (U+202E can make "evil" read as "live"), lone surrogates.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def safe_value(value: object) -> str:
@@ -43,7 +38,7 @@ def safe_value(value: object) -> str:
     >>> safe_value("Anna\\x00 {agent_name}\\u202e")
     'Anna {agent_name}'
     """
-    return replace_lone_surrogates(_UNSAFE.sub("", str(value)))
+    return replace_lone_surrogates(INVISIBLE.sub("", str(value)))
 
 
 @dataclass(frozen=True)

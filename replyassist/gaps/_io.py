@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import DataError
-from ..text import replace_lone_surrogates
+from ..text import INVISIBLE, replace_lone_surrogates
 
 __all__ = ["MessageRow", "BadRow", "MessageLog", "read_messages", "parse_timestamp", "FIELD_ALIASES"]
 
@@ -170,9 +170,6 @@ def _clean_value(v: Any) -> str | None:
     return s or None
 
 
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
 def _preview(text: Any, n: int = 80) -> str:
     """A one-line preview; invisible characters are shown as <U+XXXX> (a row of only NULs or
     zero-width spaces is visible in bad_rows.csv, and no raw control byte reaches a report)."""
@@ -180,7 +177,7 @@ def _preview(text: Any, n: int = 80) -> str:
     s = _BAD_ENCODING.sub("\ufffd", s)
     s = replace_lone_surrogates(s)
     s = re.sub(r"\s+", " ", s).strip()
-    s = _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
+    s = INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
     return s[:n] + ("…" if len(s) > n else "")
 
 
