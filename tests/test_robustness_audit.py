@@ -295,3 +295,11 @@ def test_unusable_history_items_are_named_in_the_notes(assistant):
     assert "history item 3: date 'last Tuesday' is not an ISO date" in notes
     assert "history item 4 ignored: a int has no text" in notes
     assert "history item 1" not in notes
+
+
+def test_bidi_isolates_are_cleaned_like_every_other_invisible_character():
+    from replyassist.drafting.names import safe_value
+    from replyassist.text import prepare_message
+    # U+2066-2069 (bidi isolates) were missing from message cleaning while names already dropped them
+    assert prepare_message("Wo ist\u2067 mein Paket?\u2069").text == "Wo ist mein Paket?"
+    assert safe_value("Anna\u2066 Kovács\u202e") == "Anna Kovács"
