@@ -2,6 +2,7 @@
 false-alarm rate on positive tweets of the development data.
 
     python -m benchmarks.escalation [--per-lang 4000] [--detect-language]
+    python -m benchmarks.escalation --draft-set [--errors]      # benchmarks/draft_set only
 
 - ``benchmarks/escalation_set/*.tsv``: messages written for replyassist (see its README), gold
   level none/watch/escalate/urgent and the cues a human would name. "Escalate" = level escalate
@@ -9,6 +10,10 @@ false-alarm rate on positive tweets of the development data.
   by ``replyassist.language``).
 - False alarms: share of positive tweets (Mozetič sample of the embedding cache, all nine
   languages; UMSAB validation) that the policy raises to escalate/urgent, and to watch or above.
+- ``benchmarks/draft_set/*.tsv`` (``--draft-set``; also reported by the full run when present):
+  realistic messages written by other authors (column ``escalate`` yes/no), scored through
+  ``SignalAnalyzer.analyze`` with their channel, once with the set's language and once with
+  the language found by ``replyassist.language.detect_language``.
 Writes ``benchmarks/results/escalation.md``.
 """
 from __future__ import annotations
@@ -18,6 +23,7 @@ import csv
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +32,7 @@ from .sentiment import heldout_per_lang
 
 ROOT = Path(__file__).resolve().parent.parent
 SET_DIR = ROOT / "benchmarks" / "escalation_set"
+DRAFT_DIR = ROOT / "benchmarks" / "draft_set"
 ESC = ("escalate", "urgent")
 
 
@@ -35,6 +42,69 @@ def load_set() -> list[dict[str, str]]:
         with open(path, newline="", encoding="utf-8") as fh:
             rows += list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
     return rows
+
+
+def load_draft_set(folder: Path = DRAFT_DIR) -> list[dict[str, str]]:
+    """Rows of ``folder/*.tsv`` (header ``id language script ... escalate ... text``); a literal
+    ``\\n`` in ``text`` becomes a newline. The file stem (``sr-Cyrl``) is kept as ``file``.
+
+    >>> load_draft_set(Path("/nonexistent"))
+    []
+    """
+    rows = []
+    for path in sorted(folder.glob("*.tsv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if not r.get("text") or r.get("escalate") not in ("yes", "no"):
+                    continue   # a file still being written
+                r = dict(r)
+                r["text"] = r["text"].replace("\\n", "\n")
+                r["file"] = path.stem
+                rows.append(r)
+    return rows
+
+
+def evaluate_draft_set(rows: list[dict[str, str]], signals: list) -> tuple[str, list[str]]:
+    """Per-file precision/recall of escalate (levels escalate and urgent count as yes)."""
+    gold = [r["escalate"] == "yes" for r in rows]
+    pred = [s.escalation.level in ESC for s in signals]
+    by: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by[r["file"]].append(i)
+    lines = ["| file | n | gold yes | predicted yes | precision | recall | F1 |", "|---|---|---|---|---|---|---|"]
+    for key in sorted(by) + ["all"]:
+        idx = by[key] if key != "all" else list(range(len(rows)))
+        p, r, f, ng, npred = _prf([gold[i] for i in idx], [pred[i] for i in idx])
+        lines.append(f"| {key} | {len(idx)} | {ng} | {npred} | {p:.3f} | {r:.3f} | {f:.3f} |")
+    sit_lines = ["| situation | n | predicted yes | gold yes |", "|---|---|---|---|"]
+    sits = sorted({x for r in rows for x in r["situation"].split(",") if x})
+    for sit in sits:
+        idx = [i for i, r in enumerate(rows) if sit in r["situation"].split(",")]
+        sit_lines.append(f"| {sit} | {len(idx)} | {sum(pred[i] for i in idx)} | {sum(gold[i] for i in idx)} |")
+    errors = [f"- {r['id']} ({r['channel']}, {r['situation']}) gold {r['escalate']} / got {s.escalation.level}: "
+              f"{r['text'][:110]!r} -> {list(s.escalation.reasons)}"
+              for r, s, g, pr in zip(rows, signals, gold, pred) if g != pr]
+    return "\n".join(lines) + "\n\nBy situation:\n\n" + "\n".join(sit_lines), errors
+
+
+def draft_set_report(analyzer: Any) -> tuple[str, list[str]]:
+    """The draft-set tables (set's language; detected language) and the misclassified messages."""
+    rows = load_draft_set()
+    if not rows:
+        return "", []
+    from replyassist.language import detect_language
+    texts = [r["text"] for r in rows]
+    vecs = _vectors(texts)
+    channels = [r["channel"] or None for r in rows]
+    sig = analyzer.analyze(texts, vecs, [r["language"] for r in rows], channels=channels)
+    t1, err = evaluate_draft_set(rows, sig)
+    langs = [detect_language(t).language for t in texts]
+    sig2 = analyzer.analyze(texts, vecs, langs, channels=channels)
+    t2, _ = evaluate_draft_set(rows, sig2)
+    out = [f"Draft set: {len(rows)} messages (benchmarks/draft_set, written by other authors; `escalate` yes/no, "
+           "levels escalate and urgent count as yes). With the set's language:", "", t1, "",
+           "With the language detected by replyassist.language:", "", t2.split("\n\n")[0], ""]
+    return "\n".join(out), err
 
 
 def _vectors(texts: list[str]) -> np.ndarray:
@@ -121,9 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-false-alarms", action="store_true")
     ap.add_argument("--errors", action="store_true", help="list the misclassified messages")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--draft-set", action="store_true", help="only the draft set (benchmarks/draft_set)")
     args = ap.parse_args(argv)
     from replyassist.signals import SignalAnalyzer
     analyzer = SignalAnalyzer()
+    if args.draft_set:
+        text, errs = draft_set_report(analyzer)
+        print(text or "benchmarks/draft_set is empty")
+        if args.errors:
+            print("\n".join(errs))
+        return 0
     rows = load_set()
     texts = [r["text"] for r in rows]
     vecs = _vectors(texts)
@@ -138,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         sig2 = analyzer.analyze(texts, vecs, langs, channels=[r["channel"] for r in rows])
         t2, _ = evaluate_set(rows, sig2)
         out += ["With the language detected by replyassist.language:", "", t2.split("\n\n")[0], ""]
+    draft, draft_errors = draft_set_report(analyzer)
+    if draft:
+        out += [draft]
     if not args.no_false_alarms:
         out += ["False alarms on positive tweets of the held-out development data (they should stay at level none; "
                 "sentiment from the held-out head, which was not fitted on them):", "",
@@ -146,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(out)
     print(text)
     if args.errors:
-        print("\n".join(errors))
+        print("\n".join(errors + draft_errors))
     if not args.no_write:
         (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
         (ROOT / "benchmarks" / "results" / "escalation.md").write_text(text, encoding="utf-8")

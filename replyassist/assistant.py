@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
@@ -20,11 +20,13 @@ from .drafting import Draft, Drafter, DraftRequest
 from .embeddings import Embedder, get_embedder
 from .errors import ConfigError, InputError, ReplyAssistError
 from .language import LanguageDetector, LanguageHints, LanguageResult
+from .language.variant import BCMS_LANGUAGES, resolve_variant
 from .log_learning import LogLearning
 from .matching import FaqIndex, Match, MatchResult
 from .settings import Settings, load_settings
 from .signals import Escalation, ModerationResult, SentimentResult, SignalAnalyzer, Signals
-from .text import PreparedText, prepare_message, split_sentences
+from .signals.situation import detect_situations
+from .text import PreparedText, prepare_message, question_segments, strip_salutations
 from .tone import ToneChecker, ToneFinding
 
 __all__ = ["Message", "Suggestion", "ReplyAssistant", "SCHEMA"]
@@ -160,6 +162,9 @@ class ReplyAssistant:
         self.index = FaqIndex(corpus, self.embedder, self.settings.matching, cache_dir=cache_dir)
         languages = corpus.languages if self.settings.restrict_languages else None
         self.detector = LanguageDetector(languages=languages) if languages else LanguageDetector()
+        #: The Serbian/Croatian/Bosnian answer sets of the corpus (the reply variant is chosen among them).
+        self._bcms_available = tuple(lg for lg in BCMS_LANGUAGES
+                                     if any(lg in e.answers for e in getattr(corpus, "entries", ())))
         self.signals = SignalAnalyzer(self.settings.signals)
         self.translator = translator if translator is not None else self._make_translator()
         self.drafter = Drafter(self.settings.drafting, translator=self.translator)
@@ -257,30 +262,50 @@ class ReplyAssistant:
         n = len(batch)
         t0 = time.perf_counter()
         langs = [self.detector.detect(p.clean, hints=self._hints(m)) for m, p in batch]
+        # Serbian, Croatian or Bosnian, and the script: the variant the reply is written in
+        variants = [resolve_variant(p.clean, r, customer_language=m.customer_language, locale=m.locale,
+                                    available=self._bcms_available, default=self.settings.bcms_default)
+                    for (m, p), r in zip(batch, langs)]
+        langs = [r if v.decided_by == "not_bcms" or (v.language == r.language and v.script == r.script)
+                 else replace(r, language=v.language, script=v.script or r.script)
+                 for r, v in zip(langs, variants)]
         t["language"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        vectors = self.embedder.encode([p.clean for _, p in batch])
+        # What is matched: the message without its greeting and sign-off, and (match_sentences) its
+        # sentences; all encoded in ONE batch. The message vectors also feed the signals.
+        texts = [strip_salutations(p.clean) or p.clean for _, p in batch]
+        segs = [question_segments(x) if self.settings.match_sentences else [] for x in texts]
+        parts: list[int | None] = [None] * n + [i for i, ss in enumerate(segs) for _ in ss]
+        all_texts = texts + [x for ss in segs for x in ss]
+        all_vectors = self.embedder.encode(all_texts)
+        vectors = all_vectors[:n]
         t["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        matches = self.index.search(vectors, texts=[p.clean for _, p in batch], languages=[r.language for r in langs])
+        all_langs = [r.language for r in langs] + [langs[i].language for i in parts[n:] if i is not None]
+        matches = self.index.search(all_vectors, texts=all_texts, languages=all_langs, parts=parts)
         sentence_notes: list[tuple[str, ...]] = [()] * n
-        if self.settings.match_sentences:
-            matches, sentence_notes = self._match_sentences(batch, langs, matches)
+        also: list[tuple[str, ...]] = [()] * n
+        if len(all_texts) > n:
+            seg_results = self.index.search(all_vectors[n:], texts=all_texts[n:], languages=all_langs[n:])
+            sentence_notes, also = _second_questions(matches, segs, seg_results)
         t["match"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sigs = self.signals.analyze([p.text for _, p in batch], vectors, [r.language for r in langs],
                                     channels=[m.channel for m, _ in batch],
                                     histories=[_history_texts(m.history) for m, _ in batch])
+        situations = [detect_situations(p.text, r.language, _history_texts(m.history), cues=sig.escalation.signals)
+                      for (m, p), r, sig in zip(batch, langs, sigs)]
         t["signals"] = time.perf_counter() - t0
         out = []
         t_draft = t_tone = t_tr = 0.0
-        for (msg, prep), lang, match, sig in zip(batch, langs, matches, sigs):
+        for k, ((msg, prep), lang, match, sig) in enumerate(zip(batch, langs, matches, sigs)):
             t0 = time.perf_counter()
             draft = self.drafter.draft(DraftRequest(
                 message=prep.text, language=lang.language, script=lang.script, match=match, corpus=self.corpus,
                 sentiment_label=sig.sentiment.label, escalation_action=sig.escalation.action,
                 customer_name=msg.customer_name, agent_name=msg.agent_name, channel=msg.channel,
-                history=tuple(msg.history), values=dict(msg.values), now=now))
+                history=tuple(msg.history), values=self._values(msg, prep), now=now,
+                situations=situations[k].kinds, also_answer=also[k], sentiment_score=sig.sentiment.score))
             t_draft += time.perf_counter() - t0
             t0 = time.perf_counter()
             tone = self.tone_checker.check(draft, customer_register=draft.customer_register,
@@ -290,6 +315,11 @@ class ReplyAssistant:
             translation, notes = self._translate_for_agent(prep, lang, (msg.customer_name, msg.agent_name))
             t_tr += time.perf_counter() - t0
             notes = sentence_notes[len(out)] + notes
+            if match.not_answered and match.matches:
+                notes = notes + (f"not answered from {match.matches[0].faq_id!r}: the message is closest to a "
+                                 f"question that entry does not answer ({match.not_answered!r})",)
+            if variants[k].note:
+                notes = (variants[k].note,) + notes
             if lang.language is None:
                 notes = notes + ("language could not be determined; drafted in the corpus default language",)
             if prep.truncated:
@@ -303,34 +333,17 @@ class ReplyAssistant:
                                   timings_ms=timings, id=msg.id))
         return out
 
-    def _match_sentences(self, batch: list[tuple[Message, PreparedText]], langs: list[LanguageResult],
-                         matches: list[MatchResult]) -> tuple[list[MatchResult], list[tuple[str, ...]]]:
-        """Second look for long messages the whole-message match is not confident about.
-
-        A question inside a longer message ("I am furious. Where is my parcel? Third time I write!")
-        is matched on its own: the sentences of such messages are encoded in one extra batch, and
-        a sentence's result replaces the message's when its band is better. Only uncertain
-        multi-sentence messages pay for this; ``match_sentences = false`` turns it off.
-        """
-        rank = {"no_match": 0, "suggest": 1, "confident": 2}
-        todo: list[tuple[int, str]] = []
-        for i, ((_, prep), m) in enumerate(zip(batch, matches)):
-            if m.band == "confident":
-                continue
-            sentences = [x for x in split_sentences(prep.clean) if len(x.split()) >= 3]
-            if len(sentences) >= 2:
-                todo += [(i, x) for x in sentences[:8]]
-        notes: list[tuple[str, ...]] = [()] * len(batch)
-        if not todo:
-            return matches, notes
-        vecs = self.embedder.encode([x for _, x in todo])
-        found = self.index.search(vecs, texts=[x for _, x in todo], languages=[langs[i].language for i, _ in todo])
-        out = list(matches)
-        for (i, sentence), r in zip(todo, found):
-            if (rank[r.band], r.confidence) > (rank[out[i].band], out[i].confidence) and rank[r.band] > rank[matches[i].band]:
-                out[i] = r
-                notes[i] = (f"matched on the sentence: {sentence!r}",)
-        return out, notes
+    def _values(self, msg: Message, prep: PreparedText) -> dict[str, Any]:
+        """The caller's placeholder values, plus the order number the customer wrote (on private
+        channels only: a public reply does not repeat it), so that the answer names their order
+        instead of asking for the number they already gave."""
+        values: dict[str, Any] = dict(msg.values)
+        if "order_id" not in values and not self.settings.drafting.channel(msg.channel).public:
+            ids = [prep.text[sp.start:sp.end] for sp in prep.pii if sp.kind == "order_id"]
+            if len(set(ids)) == 1:   # one order named: that one (two: the agent decides)
+                # the corpus slot takes a bare identifier ("#4711"): digits get the "#"
+                values["order_id"] = "#" + ids[0] if ids[0].isdigit() else ids[0]
+        return values
 
     def _hints(self, msg: Message) -> LanguageHints:
         return LanguageHints(customer_language=msg.customer_language, locale=msg.locale,
@@ -348,6 +361,39 @@ class ReplyAssistant:
             return self.translator.translate(prep.clean, lang.language, target, protect=protect), ()
         except ReplyAssistError as exc:
             return None, (f"message not translated for the agent: {exc.message}",)
+
+
+#: P(right) a sentence's own top entry needs to become a second answer (see _second_questions):
+#: a question (with "?") and a statement ("I also need an invoice.").
+SECOND_QUESTION_AT = 0.6
+SECOND_STATEMENT_AT = 0.9
+
+
+def _second_questions(matches: Sequence[MatchResult], segs: Sequence[Sequence[str]],
+                      seg_results: Sequence[MatchResult]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """A second question in a message: a sentence confidently matched, on its own, to another entry
+    than the one the message is answered from becomes a second answer. Returns ``(notes, also_answer)``."""
+    notes: list[tuple[str, ...]] = [()] * len(matches)
+    also: list[tuple[str, ...]] = [()] * len(matches)
+    pos = 0
+    for i, ss in enumerate(segs):
+        mine = list(zip(ss, seg_results[pos:pos + len(ss)]))
+        pos += len(ss)
+        m = matches[i]
+        if not mine or m.band == "no_match" or not m.matches:
+            continue
+        primary = m.matches[0].faq_id
+        # a sentence that the FAQ answers (answerable) with a clear top entry of its own (P(right)
+        # at least SECOND_QUESTION_AT), other than the message's answer
+        # (a sentence without a question mark must be confident: complaints are not questions)
+        second = [(r.confidence, sentence, r.matches[0].faq_id) for sentence, r in mine
+                  if r.band != "no_match" and r.matches and r.matches[0].faq_id != primary
+                  and r.confidence >= (SECOND_QUESTION_AT if "?" in sentence else SECOND_STATEMENT_AT)]
+        if second:
+            _, sentence, faq_id = max(second)
+            also[i] = (faq_id,)
+            notes[i] = (f"second question answered from {faq_id!r}: {sentence!r}",)
+    return notes, also
 
 
 def _history_problems(history: Sequence[Any]) -> tuple[str, ...]:

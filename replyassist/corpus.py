@@ -65,6 +65,10 @@ class FaqEntry:
     answers: Mapping[str, AnswerTemplate]
     tags: tuple[str, ...] = ()
     source: str = ""  #: "file:line" where the entry starts
+    #: Questions this entry does NOT answer though they sound close ("Do you sell gift vouchers?" for
+    #: gift wrapping), per language: a message closer to these than to the entry's questions is not
+    #: answered from it (docs/corpus-format.md).
+    not_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -78,9 +82,12 @@ class FaqEntry:
         return self.id
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "category": self.category, "tags": list(self.tags),
-                "questions": {k: list(v) for k, v in self.questions.items()},
-                "answers": {k: v.to_dict() for k, v in self.answers.items()}}
+        out = {"id": self.id, "category": self.category, "tags": list(self.tags),
+               "questions": {k: list(v) for k, v in self.questions.items()},
+               "answers": {k: v.to_dict() for k, v in self.answers.items()}}
+        if self.not_questions:
+            out["not_questions"] = {k: list(v) for k, v in self.not_questions.items()}
+        return out
 
 
 @dataclass(frozen=True)
@@ -225,7 +232,7 @@ def _parse_entry(ctx: _Ctx, node: yaml.Node, index: int) -> FaqEntry | None:
     if items is None:
         return None
     fields = {k: (kn, v) for k, kn, v in items}
-    known = {"id", "category", "tags", "questions", "answers"}
+    known = {"id", "category", "tags", "questions", "answers", "not_questions"}
     for k, kn, _ in items:
         if k not in known:
             ctx.err(kn, f"entry #{index + 1}: unknown field {k!r} (expected one of {sorted(known)})")
@@ -252,22 +259,10 @@ def _parse_entry(ctx: _Ctx, node: yaml.Node, index: int) -> FaqEntry | None:
     if "questions" not in fields:
         ctx.err(node, f"{label}: missing 'questions' (paraphrases per language)")
     else:
-        for lang, kn, vnode in _mapping(ctx, fields["questions"][1], f"{label}: questions") or []:
-            if not _LANG_RE.match(lang):
-                ctx.err(kn, f"{label}: {lang!r} is not an ISO 639-1 language code")
-                continue
-            if isinstance(vnode, yaml.ScalarNode):
-                qs = [_text(ctx, vnode, f"{label}: question ({lang})")]
-            elif isinstance(vnode, yaml.SequenceNode):
-                qs = [_text(ctx, n, f"{label}: question ({lang})") for n in vnode.value]
-            else:
-                ctx.err(vnode, f"{label}: questions in {lang!r} must be a list of texts")
-                continue
-            kept = tuple(dict.fromkeys(q for q in qs if q))
-            if not kept:
-                ctx.err(vnode, f"{label}: no question in {lang!r}")
-            else:
-                questions[lang] = kept
+        questions = _question_lists(ctx, fields["questions"][1], label, "questions")
+    not_questions: dict[str, tuple[str, ...]] = {}
+    if "not_questions" in fields:
+        not_questions = _question_lists(ctx, fields["not_questions"][1], label, "not_questions")
     answers: dict[str, AnswerTemplate] = {}
     if "answers" not in fields:
         ctx.err(node, f"{label}: missing 'answers' (an answer template per language)")
@@ -298,7 +293,29 @@ def _parse_entry(ctx: _Ctx, node: yaml.Node, index: int) -> FaqEntry | None:
     if len(ctx.problems) > n_before or eid is None:
         return None
     return FaqEntry(id=eid, category=category, tags=tags, questions=questions, answers=answers,
-                    source=f"{ctx.file}:{node.start_mark.line + 1}")
+                    source=f"{ctx.file}:{node.start_mark.line + 1}", not_questions=not_questions)
+
+
+def _question_lists(ctx: _Ctx, mnode: yaml.Node, label: str, what: str) -> dict[str, tuple[str, ...]]:
+    """``{language: (question, ...)}`` of a ``questions:`` or ``not_questions:`` mapping."""
+    out: dict[str, tuple[str, ...]] = {}
+    for lang, kn, vnode in _mapping(ctx, mnode, f"{label}: {what}") or []:
+        if not _LANG_RE.match(lang):
+            ctx.err(kn, f"{label}: {lang!r} is not an ISO 639-1 language code")
+            continue
+        if isinstance(vnode, yaml.ScalarNode):
+            qs = [_text(ctx, vnode, f"{label}: question ({lang})")]
+        elif isinstance(vnode, yaml.SequenceNode):
+            qs = [_text(ctx, n, f"{label}: question ({lang})") for n in vnode.value]
+        else:
+            ctx.err(vnode, f"{label}: {what} in {lang!r} must be a list of texts")
+            continue
+        kept = tuple(dict.fromkeys(q for q in qs if q))
+        if not kept:
+            ctx.err(vnode, f"{label}: no question in {lang!r}")
+        else:
+            out[lang] = kept
+    return out
 
 
 def _compose(path: Path, ctx: _Ctx) -> yaml.Node | None:

@@ -55,6 +55,7 @@ from .errors import ConfigError, CorpusError, InputError, Problem
 from .matching_alignment import AlignmentSet, load_alignment
 from .matching_core import Calibrator, EntryScorer, LanguageMap, blas_threads, cross_fit, l2_normalise
 from .matching_ensemble import SecondOpinion, fuse_extra, resolve_second_embedder, second_model_key
+from .matching_bands import BandModel, CoverageIndex, band_features, decide_band
 from .matching_keywords import KeywordIndex
 
 __all__ = ["MatchSettings", "Match", "MatchResult", "FaqIndex", "LanguageMap", "BANDS"]
@@ -130,8 +131,8 @@ class MatchSettings:
       on this 2-core machine) and its start-up (about 5 s, torch) on the first such message.
     - ``second_languages``: the languages the second embedder reads (``["en"]``).
     - ``second_when``: ``"helps"`` (default) keeps the second opinion on a corpus only when the
-      cross-fitted self-test on the corpus's held-out paraphrases in those languages is at least
-      as accurate with it as without (decided when the index is built; ``describe()`` gives both
+      cross-fitted self-test on the corpus's held-out paraphrases in those languages is more
+      accurate with it than without (a tie: off, it costs a second model) (decided when the index is built; ``describe()`` gives both
       figures); ``"always"`` keeps it whenever it applies.
 
     Cross-lingual alignment (:mod:`replyassist.matching_alignment`, docs/matching.md):
@@ -155,8 +156,10 @@ class MatchSettings:
     """
 
     top_k: int = 5
-    confident: float = 0.8
-    suggest: float = 0.5
+    confident: float = 0.85
+    suggest: float = 0.15
+    answerable: float = 0.45
+    band_model: str | None = "default"
     min_similarity: float | None = None
     no_match_quantile: float = 0.05
     cross_lingual_margin: float = 0.04
@@ -184,8 +187,8 @@ class MatchSettings:
     def __post_init__(self) -> None:
         if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
             raise ConfigError(f"matching: top_k must be an integer >= 1, got {self.top_k!r}.")
-        for name in ("confident", "suggest", "centroid_weight", "no_match_quantile", "cross_lingual_margin",
-                     "keyword_weight"):
+        for name in ("confident", "suggest", "answerable", "centroid_weight", "no_match_quantile",
+                     "cross_lingual_margin", "keyword_weight"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.0 <= float(v) <= 1.0:
                 raise ConfigError(f"matching: {name} must be a number between 0 and 1, got {v!r}.")
@@ -204,6 +207,11 @@ class MatchSettings:
         if self.blas_threads is not None and (not isinstance(self.blas_threads, int)
                                               or isinstance(self.blas_threads, bool) or self.blas_threads < 1):
             raise ConfigError(f"matching: blas_threads must be an integer >= 1 or omitted, got {self.blas_threads!r}.")
+        if self.band_model in (False, "", "none", "off", "None"):
+            self.band_model = None
+        if self.band_model is not None and not isinstance(self.band_model, str):
+            raise ConfigError("matching: band_model must be \"default\", a path to a bands.json written by "
+                              f"benchmarks/fit_bands.py, or \"none\"; got {self.band_model!r}.")
         if self.language_alignment in (False, "", "none", "off", "None"):
             self.language_alignment = None
         if self.language_alignment is not None:
@@ -293,13 +301,20 @@ class MatchResult:
     - ``similarity``: the highest plain cosine (main embedder) between the message and the
       listed entries' centroids (usually the top entry's), the "is anything here at all" signal compared with ``min_similarity``;
     - ``band``: ``"confident"``, ``"suggest"`` or ``"no_match"``. With ``no_match`` the matches
-      are still listed, for the agent to browse.
+      are still listed, for the agent to browse;
+    - ``answerable``: estimated probability that the FAQ answers the message at all (the band
+      model's; 1.0 without one); ``features``: what the band model read (``matching_bands.FEATURES``);
+    - ``not_answered``: the top entry's ``not_question`` the message was closer to than to any of the
+      entry's own questions (the band is then ``no_match``), else ``None``.
     """
 
     matches: tuple[Match, ...]
     band: Band
     confidence: float
     similarity: float = 0.0
+    answerable: float = 1.0
+    features: tuple[float, ...] = ()
+    not_answered: str | None = None
 
     @property
     def best(self) -> Match | None:
@@ -308,7 +323,8 @@ class MatchResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"band": self.band, "confidence": round(float(self.confidence), 4),
-                "similarity": round(float(self.similarity), 4), "matches": [m.to_dict() for m in self.matches]}
+                "similarity": round(float(self.similarity), 4), "answerable": round(float(self.answerable), 4),
+                "matches": [m.to_dict() for m in self.matches]}
 
 
 def _slug(text: str) -> str:
@@ -342,6 +358,50 @@ def _add_cyrillic(texts: list[str], langs: list[str], owner: list[int]) -> tuple
                 l2.append("sr")
                 o2.append(own)
     return t2, l2, o2
+
+
+def _parts_owner(parts: Sequence[int | None] | None, n: int) -> np.ndarray:
+    """``owner[i]``: the message row that row ``i`` is a segment of, or -1 for a message row."""
+    owner = np.full(n, -1, dtype=np.int64)
+    if parts is None:
+        return owner
+    for i, p in enumerate(parts):
+        if p is None or (isinstance(p, (int, np.integer)) and int(p) < 0):
+            continue
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= int(p) < n \
+                or parts[int(p)] is not None and int(parts[int(p)]) >= 0:  # type: ignore[arg-type]
+            raise InputError(f"search(): parts[{i}] = {p!r} must be None or the row number of a message row "
+                             "(a row whose own parts item is None).", code="E152")
+        owner[i] = int(p)
+    return owner
+
+
+def _combine_segments(ents: np.ndarray, top: np.ndarray, paras: np.ndarray, owner: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per message with segments: each entry's score = mean of the message's score and the best
+    segment score (an entry missing from a row's list gets that row's lowest listed score); the
+    shown paraphrase is the one of the row that scored the entry best. Segment rows keep theirs."""
+    ents, top, paras = ents.copy(), top.copy(), paras.copy()
+    k = ents.shape[1]
+    for m in np.unique(owner[owner >= 0]).tolist():
+        segs = np.flatnonzero(owner == m).tolist()
+        cand: dict[int, list[float]] = {}
+        whole = {int(e): (float(v), int(pp)) for e, v, pp in zip(ents[m], top[m], paras[m])}
+        seg_maps = [{int(e): (float(v), int(pp)) for e, v, pp in zip(ents[s], top[s], paras[s])} for s in segs]
+        floors = [float(top[s, -1]) for s in segs]
+        wfloor = float(top[m, -1])
+        for e in set(whole).union(*seg_maps):
+            w = whole.get(e, (wfloor, -1))
+            best_s, best_p = max(((sm[e] if e in sm else (fl, -1)) for sm, fl in zip(seg_maps, floors)),
+                                 key=lambda t: t[0])
+            para = w[1] if w[0] >= best_s or best_p < 0 else best_p
+            if para < 0:   # listed only below another row's floor: any row's paraphrase of it
+                para = next(sm[e][1] for sm in seg_maps if e in sm)
+            cand[e] = [0.5 * (w[0] + best_s), float(para)]
+        ranked = sorted(cand.items(), key=lambda kv: (-kv[1][0], kv[0]))[:k]
+        for j, (e, (v, pp)) in enumerate(ranked):
+            ents[m, j], top[m, j], paras[m, j] = e, v, int(pp)
+    return ents, top, paras
 
 
 class FaqIndex:
@@ -404,6 +464,28 @@ class FaqIndex:
             self._cache_base = Path(cache_dir) / f"{_slug(self.model_id)}-{_slug(self.content_hash)}{suffix}"
         #: ``from_cache``: True when the paraphrase vectors came from the disk cache.
         self.para_vecs, self.from_cache = self._load_or_encode(self.texts, self.cache_path, embedder.encode)
+        # Questions an entry does NOT answer (``not_questions`` in the corpus): a message closer to one
+        # of these than to the entry's own questions is not answered from that entry.
+        neg_texts: list[str] = []
+        neg_owner: list[int] = []
+        for k, e in enumerate(self.entries):
+            for lang in sorted(getattr(e, "not_questions", {}) or {}):
+                for t in e.not_questions[lang]:
+                    if isinstance(t, str) and t.strip():
+                        neg_texts.append(t)
+                        neg_owner.append(k)
+                        if lang == "sr" and self.settings.serbian_cyrillic:
+                            from .drafting.script import latin_to_cyrillic
+                            cyr = latin_to_cyrillic(t)
+                            if cyr != t:
+                                neg_texts.append(cyr)
+                                neg_owner.append(k)
+        self.not_texts = neg_texts
+        self.not_entry = np.asarray(neg_owner, dtype=np.int64)
+        self.not_vecs = np.zeros((0, self.para_vecs.shape[1]), dtype=np.float32)
+        if neg_texts:
+            path = None if self._cache_base is None else self._cache_base.parent / f"{self._cache_base.name}-not.npz"
+            self.not_vecs, _ = self._load_or_encode(neg_texts, path, embedder.encode)
         self.dim = int(self.para_vecs.shape[1])
         s = self.settings
         groups = {g: k for k, g in enumerate(sorted({self._group(t, lg) for t, lg in zip(texts, langs)}))}
@@ -423,6 +505,15 @@ class FaqIndex:
         self.keywords: KeywordIndex | None = None
         if s.keyword_weight > 0:
             self.keywords = self._keyword_index(np.arange(len(self.texts)))
+        #: Words each entry is asked with (key-content check of the band decision).
+        self.coverage = CoverageIndex([list(e.tags) + [self.texts[p] for p in np.flatnonzero(self.para_entry == k)]
+                                       for k, e in enumerate(entries)])
+        #: The band model (``None``: bands from the calibrated confidence and the similarity gate).
+        self.bands: BandModel | None = None
+        if s.band_model == "default":
+            self.bands = BandModel.default()
+        elif s.band_model is not None:
+            self.bands = BandModel.load(s.band_model)
         self._entry_languages = [set() for _ in entries]
         for own, lg in zip(self.para_entry, self.languages):
             self._entry_languages[own].add(lg)
@@ -458,7 +549,7 @@ class FaqIndex:
         self.self_test: dict[str, Any] = fit["self_test"]
         so_test = self.self_test.get("second_opinion")
         if self.second is not None and s.second_when == "helps" and so_test \
-                and so_test["items"] >= _MIN_CALIBRATION_ITEMS and so_test["accuracy"] < so_test["accuracy_without"]:
+                and so_test["items"] >= _MIN_CALIBRATION_ITEMS and so_test["accuracy"] <= so_test["accuracy_without"]:
             self.second = None
             self.second_status = (f"off on this corpus (second_when = helps): on its held-out English paraphrases "
                                   f"it scored {so_test['accuracy']:.3f} against {so_test['accuracy_without']:.3f} "
@@ -734,14 +825,22 @@ class FaqIndex:
         return q
 
     def search(self, vectors: np.ndarray, *, texts: Sequence[str] | None = None,
-               languages: Sequence[str | None] | None = None) -> list[MatchResult]:
+               languages: Sequence[str | None] | None = None,
+               parts: Sequence[int | None] | None = None) -> list[MatchResult]:
         """Match precomputed message vectors ``(n, dim)`` (one ``(dim,)`` vector is accepted).
 
-        ``texts`` (the cleaned messages) feed the keyword boost (``keyword_weight``): pass them
-        when you have them, the calibration assumes it. ``languages`` (ISO 639-1 or ``None`` per
-        message) selects the cross-lingual alignment maps (``language_alignment``), the maps
-        learned by :meth:`adapt` and the cross-lingual margin of the no-match gate; without it no
-        message is mapped. Both, when given, need one item per vector.
+        ``texts`` (the cleaned messages) feed the keyword boost (``keyword_weight``) and the
+        key-content check of the band decision: pass them when you have them, the calibration
+        assumes it. ``languages`` (ISO 639-1 or ``None`` per message) selects the cross-lingual
+        alignment maps (``language_alignment``), the maps learned by :meth:`adapt` and the
+        cross-lingual margin of the no-match gate; without it no message is mapped. Both, when
+        given, need one item per vector.
+
+        ``parts`` (one item per vector) marks rows that are segments of a message (its sentences,
+        ``replyassist.text.question_segments``): the row number of the message's own row, or
+        ``None`` for a message. A message with segments is scored per entry as the mean of its
+        whole-text score and its best segment's score (a question inside a complaint counts as
+        much as the complaint); one result is returned per message row, in order.
 
         >>> [r.matches[0].faq_id for r in index.search(emb.encode(["opening hours?", "Öffnungszeiten?"]))]
         ... # doctest: +SKIP
@@ -749,15 +848,19 @@ class FaqIndex:
         """
         q = self._check_vectors(vectors)
         n = q.shape[0]
-        for name, seq in (("texts", texts), ("languages", languages)):
+        for name, seq in (("texts", texts), ("languages", languages), ("parts", parts)):
             if seq is not None and len(seq) != n:
                 raise InputError(f"search(): {name} has {len(seq)} items for {n} vectors; give one per vector.",
                                  code="E152")
+        owner = _parts_owner(parts, n)
         if n == 0:
             return []
+        segmented = bool((owner >= 0).any())
         with blas_threads(self.settings.blas_threads):
             q = self._apply_maps(q, languages)
             k = min(max(self.settings.top_k, 2), len(self.entries))
+            if segmented:   # every entry a segment or its message might rank (exact on small corpora)
+                k = min(len(self.entries), max(k, 64))
             extra = self._keyword_extra(self.keywords, texts)
             # messages the second embedder reads: scores averaged with its own (matching_ensemble)
             rows = self.second.rows(texts, languages) if self.second is not None else np.zeros(0, np.int64)
@@ -776,44 +879,90 @@ class FaqIndex:
                 offset[rows] = self.second.weight * floor
             ents, top, paras = self.scorer.top_k(q, k, extra=extra)
             top = (top + offset[:, None]) / scale[:, None]
+            if self.log_paraphrases:
+                paras = self._real_paraphrases(q, ents, paras)
+            if segmented:
+                ents, top, paras = _combine_segments(ents, top, paras, owner)
             # "is anything here at all": the highest plain cosine among the listed entries (with the
             # second opinion the top entry is not always e5's nearest; CLINC150 out-of-scope F1 with
             # the top entry's cosine 0.891, with this 0.907: docs/matching.md)
+            kk = min(ents.shape[1], self.settings.top_k)
             sim = self.base_scorer.similarity(q, ents[:, 0])
-            for j in range(1, min(ents.shape[1], self.settings.top_k)):
+            for j in range(1, kk):
                 sim = np.maximum(sim, self.base_scorer.similarity(q, ents[:, j]))
+            if segmented:   # a message's similarity: its own or its best segment's
+                for i in np.flatnonzero(owner >= 0).tolist():
+                    sim[owner[i]] = max(sim[owner[i]], float(self.base_scorer.similarity(q[i:i + 1], ents[i:i + 1, 0])[0]))
             first = top[:, 0]
             second = top[:, 1] if top.shape[1] > 1 else top[:, 0]   # one entry: no margin to speak of
             conf = self._confidence(first, second, rows)
-            if self.log_paraphrases:
-                paras = self._real_paraphrases(q, ents, paras)
+            if self.log_paraphrases and not segmented:
                 # the calibration describes corpus-only scores: after learn_from_log, the mean of the
                 # estimate from the new scores (over-confident) and from the corpus-only scores of the
                 # same top entry (under-confident where the two disagree); docs/matching.md
                 b1, b2 = self._base_scores(q, ents[:, 0], extra)
                 conf = 0.5 * (conf + self._confidence((b1 + offset) / scale, (b2 + offset) / scale, rows))
-        gate = self.min_similarity
-        margin = self.settings.cross_lingual_margin
+        excluded = self._excluded(q, ents[:, 0], owner)
         out = []
-        for i in range(n):
+        for i in np.flatnonzero(owner < 0).tolist():
             matches = tuple(
                 Match(faq_id=self.entries[e].id, score=float(top[i, j]), question=self.texts[paras[i, j]],
                       language=self.languages[paras[i, j]], category=self.entries[e].category)
                 for j, e in enumerate(ents[i, :self.settings.top_k]))
-            c = float(conf[i])
-            band: Band
-            g = gate
-            if g is not None and languages is not None and languages[i] \
-                    and languages[i] not in self._entry_languages[int(ents[i, 0])]:
-                g -= margin
-            if (g is not None and sim[i] < g) or c < self.settings.suggest:
-                band = "no_match"
-            elif c >= self.settings.confident:
-                band = "confident"
+            gate = self._gate(int(ents[i, 0]), languages[i] if languages is not None else None)
+            covered, share = (self.coverage.coverage(texts[i], int(ents[i, 0])) if texts is not None
+                              else (0.0, 0.0))
+            features = band_features(float(top[i, 0]), float(top[i, 1] if top.shape[1] > 1 else top[i, 0]),
+                                     float(sim[i]), gate, covered, share)
+            if self.bands is not None:
+                f = np.asarray([features])
+                c = float(self.bands.p_right(f)[0])
+                pa = float(self.bands.p_answerable(f)[0])
+                band: Band = decide_band(c, pa, confident=self.settings.confident, suggest=self.settings.suggest,
+                                         answerable=self.settings.answerable)  # type: ignore[assignment]
+                # a gate the user SET is a hard limit (a measured choice); the learned one is only a feature
+                if self.settings.min_similarity is not None and gate is not None and sim[i] < gate:
+                    band = "no_match"
             else:
-                band = "suggest"
-            out.append(MatchResult(matches=matches, band=band, confidence=c, similarity=float(sim[i])))
+                c, pa = float(conf[i]), 1.0
+                if (gate is not None and sim[i] < gate) or c < self.settings.suggest:
+                    band = "no_match"
+                elif c >= self.settings.confident:
+                    band = "confident"
+                else:
+                    band = "suggest"
+            if excluded.get(i) is not None:   # closer to a question the entry does not answer
+                band, c = "no_match", min(c, 0.1)
+            out.append(MatchResult(matches=matches, band=band, confidence=c, similarity=float(sim[i]),
+                                   answerable=pa, features=tuple(features), not_answered=excluded.get(i)))
         return out
+
+    def _excluded(self, q: np.ndarray, top: np.ndarray, owner: np.ndarray) -> dict[int, str]:
+        """Message rows whose top entry lists a ``not_question`` closer to the message (or one of its
+        sentences) than any of the entry's own questions: ``{row: that not_question}``."""
+        if not len(self.not_texts):
+            return {}
+        qn = l2_normalise(q)
+        out: dict[int, str] = {}
+        for i in np.flatnonzero(owner < 0).tolist():
+            e = int(top[i])
+            negs = np.flatnonzero(self.not_entry == e)
+            if not len(negs):
+                continue
+            rows = [i] + np.flatnonzero(owner == i).tolist()
+            pos = float((qn[rows] @ self.para_vecs[self.para_entry == e].T).max())
+            nsim = qn[rows] @ self.not_vecs[negs].T
+            if float(nsim.max()) > pos:
+                out[i] = self.not_texts[int(negs[int(np.argmax(nsim.max(axis=0)))])]
+        return out
+
+    def _gate(self, entry: int, language: str | None) -> float | None:
+        """The no-match similarity gate for a message whose top entry is ``entry``: lowered by
+        ``cross_lingual_margin`` when the entry has no paraphrase in the message's language."""
+        g = self.min_similarity
+        if g is not None and language and language not in self._entry_languages[entry]:
+            g -= self.settings.cross_lingual_margin
+        return g
 
     def _confidence(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Calibrated confidence; ``rows`` (messages with a second opinion) use its calibration."""

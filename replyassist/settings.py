@@ -81,11 +81,14 @@ class Settings:
     - ``tone_embeddings``: the impoliteness check also scores the draft's sentences with the
       embedder (TyDiP accuracy en/es/fr 0.880/0.764/0.792 instead of 0.785/0.624/0.656 for the
       word cues alone), at one encode per draft sentence (~7 ms each here).
-    - ``match_sentences``: when a multi-sentence message has no confident match, also match its
-      sentences one by one (one extra batched encode, only for those messages). Off by default:
-      on the demo queries (158) it raised confident-and-right answers from 88 to 90 and no-match
-      precision from 0.64 to 0.70, but also confident-and-wrong from 8 to 10 and lowered top-1
-      from 0.856 to 0.831.
+    - ``bcms_default``: the market default among the corpus's Serbian, Croatian and Bosnian answer
+      sets ("sr", "hr", "bs"), used when neither the text nor the customer's language or locale
+      says which one a message is written in (the draft's notes say so). ``None``: the text's
+      lean or the detector's reading decides.
+    - ``match_sentences``: also match the sentences of multi-sentence messages one by one (one
+      extra batched encode for those messages): a question inside a complaint is found, and a
+      second question gets its own answer (``replyassist.text.question_segments``; measured on
+      the realistic message set in ``benchmarks/drafts.py``).
     """
 
     embedder: str = "e5-small"
@@ -94,7 +97,8 @@ class Settings:
     cache_dir: str | None = None
     max_message_chars: int = 20_000
     restrict_languages: bool = False
-    match_sentences: bool = False
+    match_sentences: bool = True
+    bcms_default: str | None = None
     tone_embeddings: bool = False
     matching: Any = None
     signals: Any = None
@@ -106,6 +110,8 @@ class Settings:
             raise ConfigError(f"translator must be one of {_TRANSLATORS}, got {self.translator!r}.")
         if not isinstance(self.max_message_chars, int) or self.max_message_chars < 100:
             raise ConfigError(f"max_message_chars must be an integer >= 100, got {self.max_message_chars!r}.")
+        if self.bcms_default is not None and self.bcms_default not in ("sr", "hr", "bs"):
+            raise ConfigError(f"bcms_default must be \"sr\", \"hr\", \"bs\" or omitted, got {self.bcms_default!r}.")
         self.matching = _section(_match_cls(), self.matching, "matching")
         self.signals = _section(_signal_cls(), self.signals, "signals")
         self.drafting = _section(_draft_cls(), self.drafting, "drafting")

@@ -254,3 +254,114 @@ def split_sentences(text: str) -> list[str]:
     if tail:
         sentences.append(tail)
     return sentences
+
+
+#: Lines that are greetings, thanks or sign-offs, not questions (a segment must have more words).
+_MIN_SEGMENT_WORDS = 3
+
+
+def question_segments(text: str, *, max_segments: int = 6) -> list[str]:
+    """The parts of a message worth matching on their own: its sentences and lines of at least
+    three words, when there are two or more (a one-sentence message is matched whole).
+
+    >>> question_segments("Hi! My parcel never came. Where is it?\\nAnd can I pay by card next time?")
+    ['My parcel never came.', 'Where is it?', 'And can I pay by card next time?']
+    >>> question_segments("Where is my parcel?")
+    []
+    """
+    out: list[str] = []
+    for line in re.split(r"\s*\n+\s*", text):
+        for sent in split_sentences(line):
+            # chat writes "...using it. and stop the newsletters": a full stop before lower case ends a
+            # sentence too (for matching; a cut after an abbreviation costs nothing here)
+            for part in re.split(r"(?<=[.!?])\s+(?=[^\W\d_])", sent):
+                if len(part.split()) >= _MIN_SEGMENT_WORDS and part not in out:
+                    out.append(part)
+    return out[:max_segments] if len(out) >= 2 else []
+
+
+
+# Greetings and closing formulas customers open and sign with, in the languages we draft in (Latin
+# spelling, matched without diacritics and case; Serbian Cyrillic is read through transliteration).
+_GREETINGS = (
+    "hi", "hello", "hey", "hiya", "dear", "good morning", "good afternoon", "good evening", "greetings",
+    "hallo", "guten tag", "guten morgen", "guten abend", "sehr geehrte", "sehr geehrter", "sehr geehrtes", "liebe",
+    "lieber", "liebes", "servus", "moin", "gruss gott", "gruess gott", "gruezi", "hej", "halo",
+    "szia", "sziasztok", "szervusz", "szervusztok", "hali", "hello", "helo", "jo napot", "jo napot kivanok",
+    "tisztelt", "kedves", "udv", "csa", "csao",
+    "zdravo", "pozdrav", "pozz", "cao", "ciao", "bok", "postovani", "postovana", "postovanje", "dobar dan",
+    "dobro jutro", "dobro vece", "dobra vecer", "dobro vecer", "selam", "hej", "e",
+)
+_CLOSINGS = (
+    "kind regards", "best regards", "warm regards", "regards", "thanks", "thank you", "many thanks", "thanks in advance",
+    "cheers", "sincerely", "yours sincerely", "yours faithfully", "best wishes", "best", "thx", "ty",
+    "mit freundlichen grussen", "mit freundlichen gruessen", "freundliche grusse", "freundliche gruesse", "mfg",
+    "viele grusse", "viele gruesse", "liebe grusse", "liebe gruesse", "lg", "beste grusse", "beste gruesse",
+    "gruss", "gruesse", "grusse", "danke", "vielen dank", "danke im voraus", "vielen dank im voraus",
+    "udvozlettel", "udv", "koszonom", "koszi", "koszonettel", "elore is koszonom", "tisztelettel", "puszi",
+    "srdacan pozdrav", "srdacno", "pozdrav", "pozdravi", "lp", "lijep pozdrav", "lep pozdrav", "hvala", "hvala unapred",
+    "hvala unaprijed", "unaprijed hvala", "unapred hvala", "s postovanjem", "sa postovanjem", "poz", "puno hvala",
+    "hvala lijepa", "hvala lepo",
+)
+_CYR_LAT = dict(zip("абвгдђежзијклљмнњопрстћуфхцчџш",
+                    ["a", "b", "v", "g", "d", "dj", "e", "z", "z", "i", "j", "k", "l", "lj", "m", "n", "nj", "o", "p",
+                     "r", "s", "t", "c", "u", "f", "h", "c", "c", "dz", "s"]))
+
+
+def _fold_char(c: str) -> str:
+    c = c.lower()
+    c = _CYR_LAT.get(c, c)[:1] or c
+    base = unicodedata.normalize("NFKD", c)[:1]
+    return {"ß": "s", "đ": "d"}.get(c, base if len(c) == 1 and base else c[:1] or " ")
+
+
+def _fold_plain(text: str) -> str:
+    """Lower case, Cyrillic read as Latin, diacritics dropped; one character per character, so that
+    positions in the folded text are positions in ``text``."""
+    return "".join(_fold_char(c) for c in text)
+
+
+_GREET_RE = re.compile(r"^(?:" + "|".join(sorted((re.escape(g) for g in set(_GREETINGS)), key=len, reverse=True))
+                       + r")\b[^\n,!.?]{0,40}?[,!.]+\s*")
+_CLOSE_RE = re.compile(r"^(?:" + "|".join(sorted((re.escape(g) for g in set(_CLOSINGS)), key=len, reverse=True))
+                       + r")\b[\s,!.:-]*(?:\S+(?:\s+\S+){0,3})?\s*$")
+
+
+def strip_salutations(text: str) -> str:
+    """The message without its opening greeting ("Dear Kosarica team,", "Szia!", "Guten Tag,") and
+    its closing formula and name ("Kind regards,\\nMargaret Ellis"): what is matched against the
+    FAQ. Text that is nothing but a greeting is returned as it is.
+
+    >>> strip_salutations("Dear Kosarica team,\\n\\nWhere is my parcel?\\n\\nKind regards,\\nMargaret Ellis")
+    'Where is my parcel?'
+    >>> strip_salutations("szia! lehet nalatok ajandekkartyat venni?")
+    'lehet nalatok ajandekkartyat venni?'
+    >>> strip_salutations("Hvala!")
+    'Hvala!'
+    >>> strip_salutations("Здраво, где је мој пакет? Хвала")
+    'где је мој пакет?'
+    """
+    if not isinstance(text, str) or not text.strip():
+        return text
+    t = text.strip()
+    m = _GREET_RE.match(_fold_plain(t))
+    if m and t[m.end():].strip():
+        t = t[m.end():].lstrip()
+    lines = t.split("\n")
+    # a closing formula in the last three non-empty lines, followed only by a short name
+    for k in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
+        line = lines[k].strip()
+        if not line:
+            continue
+        fl = _fold_plain(line)
+        rest = " ".join(x.strip() for x in lines[k + 1:] if x.strip())
+        if _CLOSE_RE.match(fl) and len(rest.split()) <= 4 and "?" not in line and k > 0:
+            body = "\n".join(lines[:k]).strip()
+            if body:
+                t = body
+            break
+    sents = split_sentences(t)
+    if len(sents) >= 2 and "?" not in sents[-1] and len(sents[-1].split()) <= 4 \
+            and _CLOSE_RE.match(_fold_plain(sents[-1])):   # "... paket? Hvala"
+        t = t[:t.rfind(sents[-1])]
+    return t.strip()

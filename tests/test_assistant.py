@@ -32,6 +32,10 @@ def test_hungarian_angry_message(assistant):
     assert s.language == "hu"
     assert s.draft.language == "hu"
     assert s.sentiment.label == "negative"
+    # Facebook is a social channel: greeted by first name, no letter closing
+    assert s.draft.text.startswith("Kedves Anna!") and "Üdvözlettel" not in s.draft.text
+    s = assistant.suggest("Hol van a csomagom? Már két hete várok! Ez felháborító!", customer_name="Kovács Anna",
+                          agent_name="Mira K.", channel="email")
     assert "Kovács Anna" in s.draft.text
 
 
@@ -129,16 +133,22 @@ def test_unknown_language_falls_back(assistant):
 
 
 def test_sentence_matching_option(shop_corpus, tmp_path):
+    # on by default: a question inside a complaint counts as much as the complaint around it
+    off_ra = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": False}, warm_up=False)
+    on_ra = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path)}, warm_up=False)
+    assert on_ra.settings.match_sentences
     msg = "Ich bin total sauer. Wo ist mein Paket?? Schon zum dritten Mal schreibe ich euch!"
-    off = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path)}, warm_up=False).suggest(msg)
-    on = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True}, warm_up=False).suggest(msg)
-    assert off.match.band != "confident" and not off.notes
-    assert on.match.band == "confident" and on.matches[0].faq_id == "order-status"
-    assert on.notes == ("matched on the sentence: 'Wo ist mein Paket??'",)
-    # a message the whole-message match is already confident about is left alone
-    plain = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": True},
-                           warm_up=False).suggest("Wo bleibt meine Bestellung?")
-    assert not plain.notes
+    off, on = off_ra.suggest(msg), on_ra.suggest(msg)
+    assert on.matches[0].faq_id == "order-status" and on.match.band != "no_match"
+    assert on.match.confidence >= off.match.confidence
+    # two questions: both answered only when the sentences are matched on their own
+    two = "Kann ich mit PayPal bezahlen? Und wie lange dauert die Lieferung nach Österreich normalerweise?"
+    both = on_ra.suggest(two)
+    assert len(both.draft.faq_ids) == 2 and "payment-methods" in both.draft.faq_ids, both.draft.faq_ids
+    assert any(n.startswith("second question answered from") for n in both.notes)
+    assert len(off_ra.suggest(two).draft.faq_ids) <= 1
+    # a one-sentence message is matched whole, no notes
+    assert not on_ra.suggest("Wo bleibt meine Bestellung?").notes
 
 
 def test_learn_from_log_reports_every_skipped_row_and_replaces_earlier_logs(assistant):

@@ -138,10 +138,12 @@ def test_alignment_setting_values():
 # -- the rule ---------------------------------------------------------------------------------------
 
 def test_map_applies_only_when_the_corpus_lacks_the_language(emb, shift_file):
+    # (band_model=None: the band model reads the message's language through the no-match gate, so its
+    # confidence differs between "de" and no language even where no map applies; the maps are tested here)
     path, offset = shift_file
     q = emb.encode(MESSAGES)
-    en_only = FaqIndex(corpus(), emb, MatchSettings(language_alignment=path), cache_dir=False)
-    plain = FaqIndex(corpus(), emb, MatchSettings(language_alignment=None), cache_dir=False)
+    en_only = FaqIndex(corpus(), emb, MatchSettings(band_model=None, language_alignment=path), cache_dir=False)
+    plain = FaqIndex(corpus(), emb, MatchSettings(band_model=None, language_alignment=None), cache_dir=False)
     assert en_only.aligned_languages == {"de", "gsw"}
     # German messages are mapped: same result as searching the mapped vectors without a language
     mapped = l2_normalise(q + offset)
@@ -150,12 +152,12 @@ def test_map_applies_only_when_the_corpus_lacks_the_language(emb, shift_file):
     assert _scores(en_only.search(q, texts=MESSAGES, languages=["gsw"] * 4)) == \
         _scores(plain.search(mapped, texts=MESSAGES))                    # alias -> the German map
     # ...but not against a corpus that has German questions (default rule), unless "always"
-    bilingual = FaqIndex(corpus(True), emb, MatchSettings(language_alignment=path), cache_dir=False)
-    bi_plain = FaqIndex(corpus(True), emb, MatchSettings(language_alignment=None), cache_dir=False)
+    bilingual = FaqIndex(corpus(True), emb, MatchSettings(band_model=None, language_alignment=path), cache_dir=False)
+    bi_plain = FaqIndex(corpus(True), emb, MatchSettings(band_model=None, language_alignment=None), cache_dir=False)
     assert bilingual.aligned_languages == frozenset()
     assert _scores(bilingual.search(q, texts=MESSAGES, languages=["de"] * 4)) == \
         _scores(bi_plain.search(q, texts=MESSAGES, languages=["de"] * 4))
-    always = FaqIndex(corpus(True), emb, MatchSettings(language_alignment=path, alignment_when="always"),
+    always = FaqIndex(corpus(True), emb, MatchSettings(band_model=None, language_alignment=path, alignment_when="always"),
                       cache_dir=False)
     assert "de" in always.aligned_languages
     assert _scores(always.search(q, texts=MESSAGES, languages=["de"] * 4)) == \
@@ -166,8 +168,8 @@ def test_off_unknown_language_and_english_pass_through_unchanged(emb, shift_file
     path, _ = shift_file
     q = emb.encode(MESSAGES)
     # (second opinion off: English messages would otherwise also be scored by MiniLM)
-    on = FaqIndex(corpus(), emb, MatchSettings(language_alignment=path, second_embedder=None), cache_dir=False)
-    off = FaqIndex(corpus(), emb, MatchSettings(language_alignment=None, second_embedder=None), cache_dir=False)
+    on = FaqIndex(corpus(), emb, MatchSettings(band_model=None, language_alignment=path, second_embedder=None), cache_dir=False)
+    off = FaqIndex(corpus(), emb, MatchSettings(band_model=None, language_alignment=None, second_embedder=None), cache_dir=False)
     ref = _scores(off.search(q, texts=MESSAGES))
     assert off.alignment is None and off.aligned_languages == frozenset()
     for langs in (None, ["xx"] * 4, ["en"] * 4, [None] * 4):

@@ -145,10 +145,11 @@ def test_large_corpus_uses_candidates_and_keeps_the_exact_top_entry():
 
 
 def test_second_when_helps_switches_it_off_where_the_self_test_says_it_hurts(assistant):
-    """On the demo shop corpus the held-out English paraphrases are matched better by e5 alone."""
+    """On the demo shop corpus the held-out English paraphrases are matched no better with the second
+    opinion than by e5 alone, so it stays off (it costs a second model and an encode per message)."""
     idx = assistant.index
     st = idx.self_test["second_opinion"]
-    assert st["items"] >= 20 and st["accuracy"] < st["accuracy_without"]
+    assert st["items"] >= 20 and st["accuracy"] <= st["accuracy_without"]
     assert idx.second is None and idx.second_status.startswith("off on this corpus (second_when = helps)")
     assert f"{st['accuracy']:.3f}" in idx.second_status
     always = FaqIndex(assistant.corpus, assistant.embedder, MatchSettings(second_when="always"),

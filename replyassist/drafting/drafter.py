@@ -35,7 +35,7 @@ from .names import NameParts, initials, safe_value
 from .register import detect_register
 from .render import Segment, TemplateSyntaxError, join, placeholder_names, render
 from .script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
-from .settings import ChannelPolicy, DraftSettings
+from .settings import ChannelPolicy, DraftSettings, OpeningHours
 
 __all__ = ["HistoryItem", "DraftRequest", "Draft", "Drafter", "channel_length"]
 
@@ -43,6 +43,29 @@ _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U000
 _SENSITIVE = ("email", "e_mail", "phone", "address", "iban", "card", "password", "birth")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _GENERATED = {"response_time", "deadline", "opening_hours", "date", "date_article"}
+#: Languages whose formal greeting by full name needs a vocative for men (sr, hr, bs).
+_VOCATIVE_LANGUAGES = frozenset({"sr", "hr", "bs"})
+
+
+def _feminine_given(full_name: str) -> bool:
+    """A given name ending in -a (Ana, Marija, Jelena): the full name reads correctly after "Dobar
+    dan," (women's surnames do not decline). Men's names and unknown forms get no name."""
+    first = re.split(r"[\s,]+", full_name.strip())[0] if full_name.strip() else ""
+    letters = [c for c in first if c.isalpha()]
+    return bool(letters) and letters[-1].lower() in ("a", "а")
+
+
+#: Chat and social channels: greeted by first name, no letter closing ("Kind regards").
+_MESSAGING = frozenset({"chat", "twitter", "facebook", "instagram", "facebook_messenger", "whatsapp", "sms"})
+#: Of those, the public posts are signed with the agent's initials (^MK); chats show the agent anyway.
+_SIGN_WITH_INITIALS = frozenset({"twitter", "facebook", "instagram", "sms"})
+#: The generic apology goes only to a clearly unhappy customer with no situation found (sentiment
+#: score at or below this: measured, -0.6 still apologised to calm "ugh, the code does not work" chats);
+#: a mildly negative calm question ("unfortunately I threw the bag away")
+#: gets none.
+_GENERIC_EMPATHY_AT = -0.85
+#: Which empathy line wins when several situations are found (the first in this order).
+_EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "sarcasm", "rude", "praise")
 
 
 @dataclass(frozen=True)
@@ -88,7 +111,11 @@ class DraftRequest:
     """Everything the drafter needs for one message (see docs/ARCHITECTURE.md).
 
     ``customer_register`` may be given to override register detection; ``faq_id`` to draft a
-    specific entry (e.g. the one the agent picked from the suggestions).
+    specific entry (e.g. the one the agent picked from the suggestions). ``situations`` (from
+    :func:`replyassist.signals.detect_situations`: ``"delay"``, ``"damage"``, ``"safety"``...)
+    choose the empathy line; ``"safety"`` gives the safety-first reply instead of an FAQ answer.
+    ``also_answer``: further entries to answer after the top match (a second question of the
+    message that matched on its own).
     """
 
     message: str
@@ -106,6 +133,9 @@ class DraftRequest:
     now: datetime | None = None
     customer_register: str | None = None
     faq_id: str | None = None
+    situations: Sequence[str] = ()
+    also_answer: Sequence[str] = ()
+    sentiment_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +146,12 @@ class Draft:
     re-read as a template; the tone checker does not flag text inside them); ``fallbacks``
     names the placeholders that got a fallback phrase; ``personalisation`` lists what makes the
     draft specific to this customer ("customer_name", "order_id", "history", ...).
+    ``kind``: "answer" (FAQ answers), "acknowledgement" (a holding reply: nothing answers the
+    message), "safety" (a health or safety incident: safety-first reply, no FAQ answer) or
+    "thanks" (praise and no question: the reply thanks the customer).
+    ``faq_ids``: every entry answered (a message with two questions can get two answers);
+    ``review``: the answer comes from the ``suggest`` band and the agent must check it (the
+    notes say what); ``situation``: the situation the empathy line was chosen for.
     """
 
     text: str
@@ -133,6 +169,9 @@ class Draft:
     personalisation: tuple[str, ...] = ()
     customer_register: str | None = None
     shortened: bool = False
+    faq_ids: tuple[str, ...] = ()
+    review: bool = False
+    situation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "language": self.language, "register": self.register,
@@ -140,7 +179,8 @@ class Draft:
                 "faq_id": self.faq_id, "kind": self.kind, "notes": list(self.notes), "script": self.script,
                 "channel": self.channel, "value_spans": [list(s) for s in self.value_spans],
                 "fallbacks": list(self.fallbacks), "personalisation": list(self.personalisation),
-                "customer_register": self.customer_register, "shortened": self.shortened}
+                "customer_register": self.customer_register, "shortened": self.shortened,
+                "faq_ids": list(self.faq_ids), "review": self.review, "situation": self.situation}
 
 
 def channel_length(text: str, channel: str | None) -> int:
@@ -192,7 +232,12 @@ class Drafter:
     # -- main -------------------------------------------------------------------------------
     def draft(self, request: DraftRequest) -> Draft:
         """Draft a reply. Never raises for missing languages, values or entries: it falls back
-        and says so in ``notes``."""
+        and says so in ``notes``.
+
+        The steps, in order: the entries to answer (:meth:`_choose_entries`), the language and
+        answer bodies (:meth:`_choose_bodies`), the values, the paragraphs (greeting, history,
+        empathy, body, ...), the channel fit (:meth:`_fit`) and the script.
+        """
         s = self.settings
         notes: list[str] = []
         corpus = request.corpus
@@ -211,74 +256,25 @@ class Drafter:
         channel = s.channel_name(request.channel)
         negative = (request.sentiment_label or "").lower() == "negative"
         action = (request.escalation_action or "answer_publicly").lower()
+        situations = tuple(request.situations or ())
+        safety = "safety" in situations
 
-        # which entry, which kind
-        entry = None
-        match = request.match
-        band = getattr(match, "band", "no_match")
-        matches = tuple(getattr(match, "matches", ()) or ())
-        faq_id = request.faq_id
-        if faq_id is None and matches and (band == "confident" or (band == "suggest" and s.answer_on_suggest)):
-            faq_id = matches[0].faq_id
-            if band == "suggest":
-                notes.append(f"match is only a suggestion (confidence {getattr(match, 'confidence', 0):.2f}); check the answer")
-        elif faq_id is None and band == "suggest" and matches:
-            notes.append("no confident FAQ match; acknowledged. Suggestions: "
-                         + ", ".join(f"{m.faq_id} ({m.score:.2f})" for m in matches[:3]))
-        if faq_id is not None:
-            try:
-                entry = corpus.get(faq_id)
-            except KeyError:
-                notes.append(f"FAQ entry {faq_id!r} is not in the corpus; acknowledged instead")
-                faq_id = None
-
-        # language of the draft and the answer body
-        body_template: str | None = None
-        draft_lang = target
-        machine_translated = False
-        source_language: str | None = None
-        if entry is not None:
-            answers = entry.answers
-            close = next((lang for lang in s.close_languages.get(target, ()) if lang in answers), None)
-            if target in answers:
-                tmpl = answers[target]
-                body_template, register = _pick_register(tmpl, register, target, notes)
-            elif close is not None:  # a language the customer reads without translation (bs <-> hr <-> sr)
-                notes.append(f"the answer to {entry.id!r} is missing in {target}; drafted in {close}, which "
-                             f"{target} readers read without translation (drafting.close_languages)")
-                draft_lang = source_language = close
-                cyrillic = cyrillic and close == "sr"
-                body_template, register = _pick_register(answers[close], register, close, [])
-            else:
-                source = _best_source(answers, default_lang)
-                translated = None
-                if self.translator is not None and source is not None:
-                    src_tmpl, _ = _pick_register(answers[source], register, source, [])
-                    translated = self._translate(src_tmpl, source, target, notes)
-                if translated is not None:
-                    body_template = translated
-                    machine_translated = True
-                    source_language = source
-                    notes.append(f"answer machine-translated from {source} to {target}; review before sending")
-                elif source is not None:
-                    notes.append(f"the answer to {entry.id!r} is missing in {target}; drafted in {source}"
-                                 + ("" if self.translator is None else " (translation failed)")
-                                 + ". Add a translation to the corpus or configure a translator")
-                    draft_lang = source
-                    source_language = source
-                    cyrillic = False
-                    body_template, register = _pick_register(answers[source], register, source, [])
+        entries, review = self._choose_entries(request, notes, safety)
+        bodies, draft_lang, register, machine_translated, source_language, cyrillic = self._choose_bodies(
+            entries, target, register, default_lang, cyrillic, notes)
+        entry = entries[0] if entries else None
         if draft_lang not in supported_languages():
             close_framed = [lang for lang in s.close_languages.get(draft_lang, ()) if lang in supported_languages()]
             fallback_lang = (close_framed[0] if close_framed
                              else default_lang if default_lang in supported_languages() else "en")
-            if entry is None:
+            if not bodies:
                 notes.append(f"no phrases for {draft_lang}; acknowledgement drafted in {fallback_lang}")
                 draft_lang = fallback_lang
             else:
                 notes.append(f"no greeting/closing phrases for {draft_lang}; they are left out")
         loc = get_locale(draft_lang)
         bare = draft_lang not in supported_languages()  # body only, no localised frame
+        messaging = channel in _MESSAGING
 
         # values
         names = NameParts.parse(request.customer_name, draft_lang)
@@ -305,34 +301,51 @@ class Drafter:
         # paragraphs
         paras: dict[str, _Para] = {}
         if not bare:
-            gkey = "greeting_negative" if negative else "greeting"
-            if names.full and (register == "formal" or names.given):
-                paras["greeting"] = r(loc.phrase(gkey, register, "name"))
-            else:
-                if names.full and not names.given:
-                    notes.append(f"the informal {draft_lang} greeting needs a vocative of {names.full!r}; "
-                                 "greeted without the name (see docs/drafting.md)")
-                    personal.remove("customer_name")
-                paras["greeting"] = r(loc.phrase(gkey, register, "no_name"))
+            paras["greeting"] = r(self._greeting(loc, register, names, negative, messaging, draft_lang, notes, personal))
             hist = self._history(request.history, loc, register, values)
             if hist is not None:
                 paras["history"] = r(hist)
                 personal.append("history")
-            if negative and s.empathy:
-                paras["empathy"] = r(loc.phrase("empathy", register))
-        kind = "answer" if body_template is not None else "acknowledgement"
+            emp = self._empathy(loc, register, situations, negative, action, request.sentiment_score)
+            if emp is not None and not safety:
+                paras["empathy"] = r(emp)
+        kind = "answer" if bodies else "acknowledgement"
         public = policy.public
-        asks_pii = body_template is not None and public and bool(loc.find(body_template, "pii_request"))
-        if kind == "answer" and (action == "move_to_private" and public or asks_pii):
+        asks_pii = bool(bodies) and public and any(loc.find(b, "pii_request") for b in bodies)
+        if safety:
+            # a health or safety incident: safety first, a person takes over; never a generic FAQ answer
+            kind = "safety"
+            entries, bodies, review = [], [], False
+            text = loc.empathy_for("safety", register) if not bare else None
+            if text is None:
+                text = loc.phrase("acknowledgement", register)
+            paras["body"] = r(text)
+            notes.append("safety or health incident: safety-first reply, no FAQ answer; hand it to a senior agent "
+                         "with priority")
+            if public:
+                paras["private"] = r(loc.phrase("private_message", register))
+        elif kind == "answer" and asks_pii:
             notes.append("public channel: the answer needs personal data, so the draft invites the customer "
-                         "to a private message instead" if asks_pii else
-                         "escalation says move to private: the draft invites the customer to a private message")
+                         "to a private message instead")
             paras["body"] = r(loc.phrase("private_message", register))
         elif kind == "answer":
-            body = body_template or ""
-            if negative:
-                body = _drop_cheerful_opener(body, loc, notes)
-            paras["body"] = r(body)
+            parts: list[Segment] = []
+            for k, body in enumerate(bodies):
+                if negative and k == 0:
+                    body = _drop_cheerful_opener(body, loc, notes)
+                if k:
+                    parts.append(Segment("\n\n"))
+                parts.extend(r(body))
+            paras["body"] = parts
+            if action == "move_to_private" and public:
+                # the general answer is public information; the customer's own case goes private
+                notes.append("escalation says move to private: the general answer is given publicly and the "
+                             "customer is invited to a private message for their own case")
+                paras["private"] = r(loc.phrase("private_message", register))
+        elif situations and set(situations) <= {"praise"} and "empathy" in paras:
+            # praise and no question: the thanks is the reply (no "we passed it on to the team")
+            kind = "thanks"
+            paras["body"] = paras.pop("empathy")
         else:
             ack = loc.phrase("acknowledgement_after_history" if "history" in paras else "acknowledgement", register)
             paras["body"] = r(ack)
@@ -343,15 +356,17 @@ class Drafter:
         for key in ("order_id", "ticket_id"):
             if key in values and any(seg.name == key and not seg.fallback for p in paras.values() for seg in p):
                 personal.append(key)
-        if action == "hand_to_senior":
+        if action == "hand_to_senior" and not safety:
             notes.append("escalation: hand this conversation to a senior agent before sending")
         elif action == "warn_author":
             notes.append("moderation: the message was flagged; consider warning the author instead of answering")
         needs_contact = (action == "hand_to_senior"
-                         or (entry is not None and set(entry.tags) & set(s.contact_offer_tags)))
-        if needs_contact and not bare and ("support_email" in values or "support_phone" in values):
+                         or any(set(e.tags) & set(s.contact_offer_tags) for e in entries))
+        answers_contact = any(("{support_phone}" in b or "{support_email}" in b) for b in bodies)
+        if needs_contact and not bare and not answers_contact and not messaging \
+                and ("support_email" in values or "support_phone" in values):
             paras["contact"] = r(_contact_phrase(loc, register, values))
-        if not bare:
+        if not bare and not messaging:
             paras["closing"] = r(loc.phrase("closing", register))
         paras["signature"] = self._signature(agent, values, channel)
 
@@ -361,33 +376,170 @@ class Drafter:
                 if k != "signature":
                     paras[k] = [_strip_emoji(seg) for seg in p]
         if draft_lang == "de" and "greeting" in paras:
-            _lowercase_after_greeting(paras, loc)
+            _lowercase_after_greeting(paras, loc, _lowercase_words(corpus, draft_lang))
 
         compact = policy.char_limit is not None and policy.char_limit <= 500
-        if compact:  # short-message channels: no closing formula, sign with initials (^AK)
+        if messaging:  # chat and social: no letter sign-off; social posts are signed with initials (^MK)
             paras.pop("closing", None)
-            if s.sign_off == "name" and values.get("agent_initials"):
+            if channel in _SIGN_WITH_INITIALS and s.sign_off == "name" and values.get("agent_initials"):
                 paras["signature"] = [Segment("^"), Segment(values["agent_initials"], "value", "agent_initials")]
-        text_segs = _layout(paras, compact)
+            elif channel not in _SIGN_WITH_INITIALS and s.sign_off != "team":
+                paras.pop("signature", None)
+        text_segs = _layout(paras, compact, loc)
         shortened = False
         if policy.char_limit is not None:
             text_segs, shortened = self._fit(paras, policy, channel, loc, register, r, notes, compact)
         if cyrillic:
-            text_segs = [Segment(latin_to_cyrillic(seg.text), seg.kind, seg.name, seg.fallback)
+            keep = tuple(s.keep_latin)
+            text_segs = [Segment(latin_to_cyrillic(seg.text, keep=keep), seg.kind, seg.name, seg.fallback)
                          if seg.kind == "literal" or seg.fallback else seg for seg in text_segs]
         elif draft_lang == "sr" and any(has_cyrillic(seg.text) for seg in text_segs if seg.kind == "literal"):
             # a Cyrillic corpus answer for a customer writing in Latin script
             text_segs = [Segment(cyrillic_to_latin(seg.text), seg.kind, seg.name, seg.fallback)
                          if seg.kind == "literal" or seg.fallback else seg for seg in text_segs]
+        text_segs = _drop_label_fallbacks(text_segs, notes)
         text, spans, used_fb = _assemble(text_segs)
         if used_fb:
             notes.append("no value for " + ", ".join("{" + n + "}" for n in used_fb) + "; used the fallback phrase")
+        ids = tuple(e.id for e in entries) if kind == "answer" else ()
         return Draft(text=text, language=draft_lang, register=register, machine_translated=machine_translated,
-                     source_language=source_language, faq_id=faq_id if entry is not None else None, kind=kind,
+                     source_language=source_language, faq_id=ids[0] if ids else None, kind=kind,
                      notes=tuple(notes), script="Cyrl" if cyrillic else "Latn", channel=channel,
                      value_spans=tuple(spans), fallbacks=tuple(used_fb),
                      personalisation=tuple(dict.fromkeys(personal)), customer_register=cust_reg,
-                     shortened=shortened)
+                     shortened=shortened, faq_ids=ids, review=review and kind == "answer",
+                     situation=next((k for k in _EMPATHY_ORDER if k in situations), None))
+
+    # -- steps ------------------------------------------------------------------------------
+    def _choose_entries(self, request: DraftRequest, notes: list[str], safety: bool) -> tuple[list[Any], bool]:
+        """The FAQ entries to answer, in order, and whether the agent must review the answer.
+
+        ``request.faq_id`` (the agent's pick) wins; else the top match when the band is
+        ``confident`` (or ``suggest`` with ``answer_on_suggest``: marked for review), followed by
+        ``request.also_answer`` (a second question of the message that matched on its own).
+        """
+        s = self.settings
+        match = request.match
+        band = getattr(match, "band", "no_match")
+        matches = tuple(getattr(match, "matches", ()) or ())
+        ids: list[str] = []
+        review = False
+        if request.faq_id is not None:
+            ids = [request.faq_id]
+        elif matches and (band == "confident" or (band == "suggest" and s.answer_on_suggest)):
+            ids = [matches[0].faq_id]
+            if band == "suggest":
+                review = True
+                alts = [m.faq_id for m in matches[1:3]]
+                if not safety:
+                    notes.append(f"check: the answer comes from the suggest band (confidence "
+                                 f"{getattr(match, 'confidence', 0):.2f}); make sure {matches[0].faq_id!r} answers "
+                                 "what the customer asks" + (f" (alternatives: {', '.join(alts)})" if alts else ""))
+        elif band == "suggest" and matches and not safety:
+            notes.append("no confident FAQ match; acknowledged. Suggestions: "
+                         + ", ".join(f"{m.faq_id} ({m.score:.2f})" for m in matches[:3]))
+        if ids and request.faq_id is None:
+            ids += [x for x in (request.also_answer or ()) if x not in ids]
+        corpus = request.corpus
+        entries = []
+        for faq_id in ids:
+            try:
+                entries.append(corpus.get(faq_id))
+            except KeyError:
+                notes.append(f"FAQ entry {faq_id!r} is not in the corpus; left out")
+        return entries, review and bool(entries)
+
+    def _choose_bodies(self, entries: Sequence[Any], target: str, register: str, default_lang: str,
+                       cyrillic: bool, notes: list[str]) -> tuple[list[str], str, str, bool, str | None, bool]:
+        """The answer templates and the draft language: ``(bodies, language, register,
+        machine_translated, source_language, cyrillic)``. The first entry decides the language."""
+        s = self.settings
+        bodies: list[str] = []
+        draft_lang = target
+        machine_translated = False
+        source_language: str | None = None
+        for k, entry in enumerate(entries):
+            answers = entry.answers
+            lang = draft_lang if k else target
+            close = next((x for x in s.close_languages.get(lang, ()) if x in answers), None)
+            if lang in answers:
+                tmpl, reg = _pick_register(answers[lang], register, lang, notes)
+            elif close is not None:  # a language the customer reads without translation (bs <-> hr <-> sr)
+                notes.append(f"the answer to {entry.id!r} is missing in {lang}; drafted in {close}, which "
+                             f"{lang} readers read without translation (drafting.close_languages)")
+                if k == 0:
+                    draft_lang = source_language = close
+                    cyrillic = cyrillic and close == "sr"
+                tmpl, reg = _pick_register(answers[close], register, close, [])
+            else:
+                source = _best_source(answers, default_lang)
+                translated = None
+                if self.translator is not None and source is not None:
+                    src_tmpl, _ = _pick_register(answers[source], register, source, [])
+                    translated = self._translate(src_tmpl, source, lang, notes)
+                if translated is not None:
+                    tmpl, reg = translated, register
+                    machine_translated = True
+                    source_language = source
+                    notes.append(f"answer machine-translated from {source} to {lang}; review before sending")
+                elif source is not None and k == 0:
+                    notes.append(f"the answer to {entry.id!r} is missing in {lang}; drafted in {source}"
+                                 + ("" if self.translator is None else " (translation failed)")
+                                 + ". Add a translation to the corpus or configure a translator")
+                    draft_lang = source_language = source
+                    cyrillic = False
+                    tmpl, reg = _pick_register(answers[source], register, source, [])
+                else:
+                    notes.append(f"the answer to {entry.id!r} is missing in {lang}; left out of the draft")
+                    continue
+            if k == 0:
+                register = reg
+            bodies.append(tmpl)
+        return bodies, draft_lang, register, machine_translated, source_language, cyrillic
+
+    def _greeting(self, loc: Locale, register: str, names: NameParts, negative: bool, messaging: bool,
+                  lang: str, notes: list[str], personal: list[str]) -> str:
+        """The greeting line: by full name in letters, by first name on chat and social channels."""
+        gkey = "greeting_negative" if negative else "greeting"
+        if messaging and loc.has("greeting_chat"):
+            gkey = "greeting_chat"
+        if gkey == "greeting_chat" and names.given:
+            return loc.phrase(gkey, register, "name")
+        if gkey != "greeting_chat" and names.full and (register == "formal" or names.given):
+            if lang in _VOCATIVE_LANGUAGES and register == "formal" and not _feminine_given(names.full):
+                # "Dobar dan, Dragan Milošević," is a grammar error (a man's surname takes the vocative,
+                # "gospodine Miloševiću", and the gender is not known): greet without the name
+                notes.append(f"the formal {lang} greeting would need the vocative of {names.full!r}; "
+                             "greeted without the name (see docs/drafting.md)")
+                if "customer_name" in personal:
+                    personal.remove("customer_name")
+                return loc.phrase(gkey, register, "no_name")
+            return loc.phrase(gkey, register, "name")
+        if names.full and not names.given:
+            notes.append(f"the {lang} greeting needs a vocative of {names.full!r}; "
+                         "greeted without the name (see docs/drafting.md)")
+            if "customer_name" in personal:
+                personal.remove("customer_name")
+        return loc.phrase(gkey, register, "no_name")
+
+    def _empathy(self, loc: Locale, register: str, situations: Sequence[str], negative: bool,
+                 action: str, score: float | None = None) -> str | None:
+        """One empathy line that fits what happened (delay, repeated contact, damage, ...); none for
+        a calm request; the generic line only for a negative message with no known situation."""
+        if not self.settings.empathy:
+            return None
+        for kind in _EMPATHY_ORDER:
+            if kind in situations:
+                if kind == "rude" and action == "warn_author":
+                    return None
+                if kind == "praise" and negative:
+                    continue
+                text = loc.empathy_for(kind, register)
+                if text is not None:
+                    return text
+        if negative and (score is None or score <= _GENERIC_EMPATHY_AT):
+            return loc.phrase("empathy", register)
+        return None
 
     # -- pieces -----------------------------------------------------------------------------
     def _translate(self, template: str, source: str, target: str, notes: list[str]) -> str | None:
@@ -431,9 +583,16 @@ class Drafter:
             vals["support_phone"] = s.support_phone
         elif _corpus_default("support_phone", lang, defaults):
             vals["support_phone"] = _corpus_default("support_phone", lang, defaults)  # type: ignore[assignment]
-        vals["opening_hours"] = _opening_hours_text(loc, s)
-        vals["response_time"] = self._deadline(loc, policy, req.now)
-        vals["deadline"] = vals["response_time"]
+        # Opening hours as the corpus author wrote them for this language, unless the settings give
+        # the team's own hours (then formatted with a time-zone name people use, never the IANA id).
+        corpus_hours = _corpus_default("opening_hours", lang, defaults)
+        vals["opening_hours"] = corpus_hours if corpus_hours and s.opening_hours == OpeningHours() \
+            else _opening_hours_text(loc, s, req.now)
+        # {deadline}: when we answer on THIS channel (acknowledgements). {response_time} in an FAQ
+        # answer is the corpus author's figure (e-mail response times), else the e-mail channel's.
+        vals["deadline"] = self._deadline(loc, policy, req.now)
+        vals["response_time"] = (_corpus_default("response_time", lang, defaults)
+                                 or self._deadline(loc, s.channel("email"), None))
         vals["team_name"] = s.team_for(lang)
         if names.full:
             vals["customer_name"] = names.full
@@ -508,7 +667,7 @@ class Drafter:
     def _fit(self, paras: dict[str, _Para], policy: ChannelPolicy, channel: str, loc: Locale, register: str,
              r: Any, notes: list[str], compact: bool) -> tuple[list[Segment], bool]:
         limit = policy.char_limit or 10**9
-        segs = _layout(paras, compact)
+        segs = _layout(paras, compact, loc)
         if channel_length(join(segs), channel) <= limit:
             return segs, False
         work = dict(paras)
@@ -516,7 +675,7 @@ class Drafter:
         for key in steps:
             if key in work:
                 del work[key]
-                segs = _layout(work, compact)
+                segs = _layout(work, compact, loc)
                 if channel_length(join(segs), channel) <= limit:
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters")
                     return segs, True
@@ -524,22 +683,37 @@ class Drafter:
             ini = initials(join([x for x in work["signature"] if x.name == "agent_name"]))
             if ini:
                 work["signature"] = [Segment("^"), Segment(ini, "value", "agent_initials")]
-                segs = _layout(work, compact)
+                segs = _layout(work, compact, loc)
                 if channel_length(join(segs), channel) <= limit:
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters")
                     return segs, True
+        # the answer matters more than the empathy line; then the answer's first sentences
+        if "empathy" in work and ("body" in work and join(work["body"]).strip()):
+            del work["empathy"]
+            segs = _layout(work, compact, loc)
+            if channel_length(join(segs), channel) <= limit:
+                notes.append(f"shortened to fit the {channel} limit of {limit} characters (empathy line left out)")
+                return segs, True
+        body = work.get("body") or []
+        for cut in _sentence_prefixes(body):
+            trial = dict(work, body=cut)
+            segs = _layout(trial, compact, loc)
+            if channel_length(join(segs), channel) <= limit:
+                notes.append(f"shortened to fit the {channel} limit of {limit} characters: only the first "
+                             "sentences of the answer are given; check that they answer the question")
+                return segs, True
         work["body"] = r(loc.phrase("private_message_short", register))
         work.pop("private", None)
-        segs = _layout(work, compact)
+        segs = _layout(work, compact, loc)
         notes.append(f"the answer does not fit the {channel} limit of {limit} characters; "
                      "the draft invites the customer to a private message (send the full answer there)")
         if channel_length(join(segs), channel) > limit and "empathy" in work:
             del work["empathy"]
-            segs = _layout(work, compact)
+            segs = _layout(work, compact, loc)
         if channel_length(join(segs), channel) > limit:
             work["greeting"] = [Segment(x.text, x.kind, x.name, x.fallback) for x in work.get("greeting", [])
                                 if x.kind == "literal"]
-            segs = _layout(work, compact)
+            segs = _layout(work, compact, loc)
         return segs, True
 
 
@@ -633,7 +807,22 @@ def _format_date(loc: Locale, d: date) -> str:
                               "day_suffix": _hu_day_suffix(d.day)}))
 
 
-def _opening_hours_text(loc: Locale, s: DraftSettings) -> str:
+def _tz_name(loc: Locale, oh: OpeningHours, now: datetime | None) -> str:
+    """The time-zone name a customer reads ("CET", German "MEZ"): the configured ``label``, else
+    the zone's abbreviation at ``now`` (or in January), mapped through the locale's ``tz_names``."""
+    if oh.label:
+        return oh.label
+    when = now if now is not None else datetime(2026, 1, 15, 12, 0)
+    try:
+        abbr = oh.local(when).tzname() or ""
+    except (ValueError, OverflowError):  # pragma: no cover - zoneinfo edge cases
+        abbr = ""
+    if not abbr or abbr[:1] in "+-":  # zones without an abbreviation ("+03"): say nothing
+        return ""
+    return str((loc.get("tz_names") or {}).get(abbr, abbr))
+
+
+def _opening_hours_text(loc: Locale, s: DraftSettings, now: datetime | None = None) -> str:
     oh = s.opening_hours
     days = list(oh.days)
     names = loc.get("weekdays")
@@ -645,9 +834,12 @@ def _opening_hours_text(loc: Locale, s: DraftSettings) -> str:
         day_text = join(render(loc.get("days_range") or "{from}-{to}", {"from": frm, "to": to}))
     else:
         day_text = ", ".join(names[d] for d in days)
-    return join(render(loc.get("opening_hours") or "{days} {open}-{close} ({tz})",
-                       {"days": day_text, "open": oh.open.strftime("%H:%M"),
-                        "close": oh.close.strftime("%H:%M") if oh.close.second == 0 else "24:00", "tz": oh.tz_label}))
+    tz = _tz_name(loc, oh, now)
+    tmpl = loc.get("opening_hours") or "{days} {open}-{close} ({tz})"
+    if not tz:
+        tmpl = re.sub(r"\s*\(\{tz\}\)", "", tmpl)
+    return join(render(tmpl, {"days": day_text, "open": oh.open.strftime("%H:%M"),
+                              "close": oh.close.strftime("%H:%M") if oh.close.second == 0 else "24:00", "tz": tz}))
 
 
 def _contact_phrase(loc: Locale, register: str, values: Mapping[str, str]) -> str:
@@ -671,9 +863,29 @@ def _strip_emoji(seg: Segment) -> Segment:
     return Segment(t, seg.kind, seg.name, seg.fallback)
 
 
-def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale) -> None:
-    """German: after "Hallo Anna," the next line starts in lower case (safe words only)."""
-    safe = {w.lower() for w in (loc.get("lowercase_after_greeting") or [])}
+_LOWER_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _lowercase_words(corpus: Any, lang: str) -> frozenset[str]:
+    """Words the corpus writes in lower case in ``lang``'s answers (so they are no nouns and may start
+    the line after a German greeting in lower case: "jeder", "gib", "bitte")."""
+    key = f"{getattr(corpus, 'content_hash', id(corpus))}:{lang}"
+    if key not in _LOWER_CACHE:
+        words: set[str] = set()
+        for e in getattr(corpus, "entries", ()) or ():
+            tmpl = (getattr(e, "answers", {}) or {}).get(lang)
+            for rg in ("formal", "informal"):
+                text = getattr(tmpl, rg, None) if tmpl is not None else None
+                if isinstance(text, str):
+                    words.update(w for w in re.findall(r"(?<![.!?]\s)\b([a-zäöüß]+)\b", text))
+        _LOWER_CACHE[key] = frozenset(words)
+    return _LOWER_CACHE[key]
+
+
+def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: frozenset[str] = frozenset()) -> None:
+    """German: after "Hallo Anna," the next line starts in lower case (safe words only: the locale's
+    list and words the corpus itself writes in lower case, which are not nouns)."""
+    safe = {w.lower() for w in (loc.get("lowercase_after_greeting") or [])} | set(known)
     for key in ("history", "empathy", "body"):
         p = paras.get(key)
         if not p:
@@ -687,8 +899,94 @@ def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale) -> None:
         return
 
 
-def _layout(paras: Mapping[str, _Para], compact: bool) -> list[Segment]:
+#: Words that keep their capital after "Hi Anna," on one line (pronouns of address, "I").
+_KEEP_CAPITAL = {"en": {"i", "i'm", "i've", "i'll", "i'd"},
+                 "sr": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"},
+                 "hr": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"},
+                 "bs": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"}}
+
+
+def _join_greeting(paras: dict[str, _Para], loc: Locale, lang: str) -> None:
+    """On one-line channels the greeting and the first sentence share a line: after "Hi Anna," the
+    sentence goes on in lower case ("Hi Anna, please send ..."), except words that keep their
+    capital (I, Vi/Vas, German nouns); where that cannot be done safely the greeting ends with "!"."""
+    greet = paras.get("greeting")
+    if not greet:
+        return
+    last = greet[-1]
+    if last.kind != "literal" or not last.text.rstrip().endswith(","):
+        return
+    nxt = next((paras[k] for k in ("history", "empathy", "body") if paras.get(k)), None)
+    if not nxt or nxt[0].kind != "literal":
+        return
+    first = nxt[0]
+    m = re.match(r"\s*([^\W\d_]+(?:'[^\W\d_]+)?)", first.text)
+    word = m.group(1) if m else ""
+    keep = word.lower() in _KEEP_CAPITAL.get(lang, set()) or not word[:1].isupper() \
+        or (len(word) > 1 and word.isupper()) or any(c.isupper() for c in word[1:])
+    if lang == "de":
+        safe = {w.lower() for w in (loc.get("lowercase_after_greeting") or [])}
+        ok = word.lower() in safe
+    elif lang == "hu":
+        ok = False  # Hungarian greetings end with "!" anyway
+    else:
+        ok = True
+    if keep and word[:1].isupper() and word.lower() not in _KEEP_CAPITAL.get(lang, set()):
+        ok = False
+    if ok and m and word[:1].isupper() and not keep:
+        i = m.start(1)
+        nxt[0] = Segment(first.text[:i] + first.text[i].lower() + first.text[i + 1:], "literal")
+    elif not ok:
+        t = last.text.rstrip()
+        greet[-1] = Segment(t[:-1] + "!", last.kind, last.name, last.fallback)
+
+
+_LABEL_END = re.compile(r"(^|[.!?]\s+|\n)([^\n.!?:]{1,40}):\s*$")
+
+
+def _drop_label_fallbacks(segs: list[Segment], notes: list[str]) -> list[Segment]:
+    """A labelled value with no value ("Tracking link: {tracking_url}" without a link) is left out
+    with its label, instead of a fallback phrase that leaves no sentence ("Tracking link: in the
+    shipping confirmation e-mail")."""
+    out = list(segs)
+    i = 1
+    while i < len(out):
+        seg, prev = out[i], out[i - 1]
+        if seg.kind == "value" and seg.fallback and prev.kind == "literal":
+            m = _LABEL_END.search(prev.text)
+            nxt = out[i + 1].text if i + 1 < len(out) else ""
+            if m and (not nxt.strip() or re.match(r"\s*[.!]?\s*(\n|$)", nxt) or re.match(r"\s*[.!]\s", nxt)):
+                out[i - 1] = Segment(prev.text[:m.start(2)].rstrip(" ") if m.group(1) != "\n" else prev.text[:m.start(2)],
+                                     prev.kind, prev.name, prev.fallback)
+                if i + 1 < len(out) and out[i + 1].kind == "literal":
+                    out[i + 1] = Segment(re.sub(r"^\s*[.!]", "", out[i + 1].text), "literal")
+                notes.append(f"no value for {{{seg.name}}}: the sentence {m.group(2).strip()!r} was left out")
+                del out[i]
+                continue
+        i += 1
+    return out
+
+
+def _sentence_prefixes(body: Sequence[Segment]) -> list[list[Segment]]:
+    """The body cut after each of its sentences, longest first (never mid-sentence, never empty)."""
+    cuts: list[list[Segment]] = []
+    for i, seg in enumerate(body):
+        if seg.kind != "literal":
+            continue
+        for m in re.finditer(r"[.!?](?=\s|$)", seg.text):
+            if i == len(body) - 1 and m.end() >= len(seg.text.rstrip()):
+                continue   # the whole body: not a cut
+            head = list(body[:i]) + [Segment(seg.text[:m.end()], seg.kind, seg.name, seg.fallback)]
+            if join(head).strip():
+                cuts.append(head)
+    return cuts[::-1]
+
+
+def _layout(paras: Mapping[str, _Para], compact: bool, loc: Locale | None = None) -> list[Segment]:
     order = ["greeting", "history", "empathy", "body", "hours", "private", "contact", "closing", "signature"]
+    if compact and loc is not None and paras.get("greeting"):   # one line: "Hi Anna, please ..."
+        paras = {k: list(v) for k, v in paras.items()}
+        _join_greeting(paras, loc, loc.language)
     out: list[Segment] = []
     present = [k for k in order if k in paras and join(paras[k]).strip()]
     for i, k in enumerate(present):

@@ -184,6 +184,18 @@ class Locale:
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
 
+    def empathy_for(self, situation: str, register: str = "formal") -> str | None:
+        """The empathy line for a situation (``"delay"``, ``"damage"``, ``"safety"``...) in
+        ``register``, or ``None`` when the locale has none for it.
+
+        >>> get_locale("en").empathy_for("no-such-situation") is None
+        True
+        """
+        val = (self.data.get("empathy_for") or {}).get(situation)
+        if isinstance(val, dict):
+            val = val.get(register) or val.get("formal") or val.get("informal")
+        return val if isinstance(val, str) and val.strip() else None
+
     def patterns(self, lexicon: str, extra: Sequence[str] = ()) -> list[_Pattern]:
         if lexicon not in self._patterns:
             entries = (self.data.get("lexicon") or {}).get(lexicon) or []
@@ -235,6 +247,14 @@ def _load(language: str) -> Locale:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:  # pragma: no cover - packaging error
         raise ConfigError(f"Locale file {path} cannot be read ({exc}); reinstall replyassist.") from None
+    # Situation-specific empathy lines live beside the locale (``empathy/<lang>.yaml``: one phrase
+    # per situation and register); they are read into ``data["empathy_for"]``.
+    emp = LOCALE_DIR / "empathy" / f"{language}.yaml"
+    if emp.is_file():
+        try:
+            data["empathy_for"] = yaml.safe_load(emp.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:  # pragma: no cover - packaging error
+            raise ConfigError(f"Locale file {emp} cannot be read ({exc}); reinstall replyassist.") from None
     return Locale(language, data)
 
 

@@ -88,14 +88,54 @@ def _plain_to_cyr(text: str) -> str:
     return _WORD.sub(lambda m: _word_to_cyr(m.group(0)), text)
 
 
-def latin_to_cyrillic(text: str) -> str:
-    """Serbian Latin -> Cyrillic, leaving placeholders, URLs, e-mails, ids and foreign words as they are."""
+#: Names and terms Serbian Cyrillic text keeps in Latin script (brands, payment and parcel services).
+KEEP_LATIN = ("Apple Pay", "Google Pay", "PayPal", "Visa", "Mastercard", "Maestro", "American Express", "Revolut",
+              "Klarna", "DHL", "GLS", "DPD", "UPS", "FedEx", "Foxpost", "Packeta", "Kosarica", "Amazon", "Samsung",
+              "Apple", "Google", "Facebook", "Instagram", "Viber", "WhatsApp", "iPhone", "Android",
+              "reverse charge", "spam", "Packstation")
+#: Foreign acronyms, kept in Latin script in Cyrillic text (Serbian ones, ПДВ, ПИБ, are converted).
+LATIN_ACRONYMS = ("PDF", "IBAN", "SWIFT", "BIC", "EUR", "USD", "GBP", "CHF", "VAT", "ID", "FAQ", "USB", "GDPR", "PIN",
+                  "CVV", "CVC", "IMEI", "URL", "HTML", "EAN", "SKU", "IT", "TV", "LED", "HD", "GPS", "PC", "CET", "CEST")
+
+
+def _keep_pattern(keep: tuple[str, ...]) -> re.Pattern[str]:
+    names = sorted({k.strip() for k in (*KEEP_LATIN, *LATIN_ACRONYMS, *keep) if k and k.strip()},
+                   key=len, reverse=True)
+    alt = "|".join(re.escape(n) for n in names)
+    return re.compile(
+        rf"(?<!\w)(?:{alt})(?!\w)"                    # brand names and foreign acronyms
+        r"|\b\w*[a-zčćžšđ][A-ZČĆŽŠĐ]\w*\b",          # inner capitals: eBay, PayPal
+        re.UNICODE)
+
+
+_KEEP_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def latin_to_cyrillic(text: str, *, keep: tuple[str, ...] = ()) -> str:
+    """Serbian Latin -> Cyrillic, leaving placeholders, URLs, e-mails, ids, foreign words (q, w, x,
+    y), brand names (:data:`KEEP_LATIN` and ``keep``) and foreign acronyms (:data:`LATIN_ACRONYMS`)
+    as they are.
+
+    >>> latin_to_cyrillic("Platite preko Apple Pay ili PayPal, račun stiže kao PDF sa PDV-om.")
+    'Платите преко Apple Pay или PayPal, рачун стиже као PDF са ПДВ-ом.'
+    """
+    pat = _KEEP_CACHE.get(keep)
+    if pat is None:
+        pat = _KEEP_CACHE.setdefault(keep, _keep_pattern(keep))
+    spans = [(m.start(), m.end()) for m in _PROTECT.finditer(text)]
+    spans += [(m.start(), m.end()) for m in pat.finditer(text)]
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):  # overlapping kept spans ("Apple Pay" and "Pay") become one
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
     out: list[str] = []
     pos = 0
-    for m in _PROTECT.finditer(text):
-        out.append(_plain_to_cyr(text[pos:m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
+    for a, b in merged:
+        out.append(_plain_to_cyr(text[pos:a]))
+        out.append(text[a:b])
+        pos = b
     out.append(_plain_to_cyr(text[pos:]))
     return "".join(out)
 

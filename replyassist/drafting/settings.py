@@ -228,7 +228,10 @@ class DraftSettings:
     - ``opening_hours``: ``OpeningHours`` (IANA time zone).
     - ``support_email``/``support_phone``: offered when a matter needs e-mail or phone.
     - ``answer_on_suggest``: draft the best answer also when the match is only "suggest"
-      (default False: acknowledge and let the agent pick).
+      (default True): the draft is marked ``review`` and its notes tell the agent what to check
+      and the alternatives; False acknowledges instead and lets the agent pick.
+    - ``keep_latin``: words kept in Latin script when a reply is written in Serbian Cyrillic
+      (brand and product names, added to the built-in list: Apple Pay, PayPal, Mastercard, DHL, ...).
     - ``close_languages``: per customer language, languages its readers read without translation,
       in order of preference. When an answer is missing in the customer's language, the first of
       these the entry has is used before machine translation or the corpus default language.
@@ -249,7 +252,8 @@ class DraftSettings:
     channels: Mapping[str, Any] = field(default_factory=dict)
     default_channel: str = "email"
     opening_hours: Any = None
-    answer_on_suggest: bool = False
+    answer_on_suggest: bool = True
+    keep_latin: tuple[str, ...] = ()
     empathy: bool = True
     history_reference: bool = True
     contact_offer_tags: tuple[str, ...] = ("payment", "account", "refund", "complaint", "legal", "privacy", "gdpr", "fraud")
@@ -269,6 +273,9 @@ class DraftSettings:
         if isinstance(self.words_to_avoid, str) or not all(isinstance(w, str) and w.strip() for w in self.words_to_avoid):
             raise ConfigError("drafting.words_to_avoid must be a list of non-empty words or phrases.")
         self.words_to_avoid = tuple(self.words_to_avoid)
+        if isinstance(self.keep_latin, str) or not all(isinstance(w, str) and w.strip() for w in self.keep_latin):
+            raise ConfigError("drafting.keep_latin must be a list of non-empty words or names, e.g. [\"Kosarica\"].")
+        self.keep_latin = tuple(self.keep_latin)
         self.contact_offer_tags = tuple(self.contact_offer_tags)
         self.close_languages = _close_languages(self.close_languages)
         if isinstance(self.team_name, Mapping):
@@ -341,7 +348,7 @@ def _channel_key(name: str) -> str:
 
 def _from_dict(cls: type, data: Mapping[str, Any], section: str) -> Any:
     kw = checked_fields(cls, data, section)
-    for k in ("words_to_avoid", "holidays", "contact_offer_tags"):
+    for k in ("words_to_avoid", "holidays", "contact_offer_tags", "keep_latin"):
         if k in kw and isinstance(kw[k], list):
             kw[k] = tuple(kw[k])
     try:

@@ -4,7 +4,9 @@ Cues (detected in en, de, hu, sr (both scripts), hr, bs from the project's lexic
 ``data/escalation/``, plus language-independent ones):
 
 ==================  ==========================================================================
-repeated_contact    "third time", "már harmadszor", "zum dritten Mal", "treći put"; or a long
+repeated_contact    "third time", "már harmadszor", "zum dritten Mal", "treći put"; counted
+                    messages ("fourth e-mail", "četvrti mejl"); earlier contacts given as dates
+                    ("I wrote on 3 and 10 March", "am 2., 9. und 16. Mai"); or a long
                     conversation history
 churn               threats to cancel, switch provider, never order again
 legal               lawyer, court, consumer protection, "this is fraud"
@@ -20,7 +22,8 @@ personal_data       e-mail, phone, IBAN, card number (matters on public channels
 :func:`decide` turns the cues into a level (none/watch/escalate/urgent) by weights and
 thresholds from :class:`~replyassist.signals.SignalSettings`, and a recommended action by
 the channel's rule (public channels move personal data and heated disputes to a private
-channel; community channels warn abusive authors).
+channel; community channels warn abusive authors). Safety and legal cues always give
+``hand_to_senior``, on public channels too.
 """
 from __future__ import annotations
 
@@ -117,7 +120,13 @@ def _stems(language: str | None) -> list[str]:
 def detect_cues(text: str, language: str | None, *, sentiment: "SentimentResult | None",
                 moderation: "ModerationResult | None", history: Sequence[str] = (),
                 personal_data: Sequence[str] = (), settings: "SignalSettings") -> list[Cue]:
-    """All escalation cues of one message, in a stable order, one reason per distinct match."""
+    """All escalation cues of one message, in a stable order, one reason per distinct match.
+
+    >>> from replyassist.signals import SignalSettings
+    >>> [c.reason for c in detect_cues("Ich habe am 2., 9. und 16. Mai geschrieben!", "de",
+    ...                                sentiment=None, moderation=None, settings=SignalSettings())]
+    ["repeated contact: 'am 2., 9. und 16. Mai geschrieben'"]
+    """
     cues: list[Cue] = []
     seen: dict[str, list[str]] = {}
     for h in find_all("escalation", text, _stems(language), settings.extra_lexicon_dir):
@@ -140,7 +149,14 @@ def detect_cues(text: str, language: str | None, *, sentiment: "SentimentResult 
     # swearing in a clearly positive message ("fucking brilliant") is not abuse of anyone
     profanity_only = moderation is not None and set(moderation.categories) <= {"profanity"}
     happy = sentiment is not None and sentiment.label == "positive"
-    if moderation is not None and moderation.flagged and not (profanity_only and happy):
+    # swearing about a thing ("eure scheiß Seite", "your bloody checkout") or the moderation model
+    # alone (a pet-shop question about "Zecken und Parasiten") is not abuse of anyone: without an
+    # insult or a threat it counts only in an angry, shouted message
+    undirected = moderation is not None and set(moderation.categories) <= {"profanity", "abusive"}
+    angry = sentiment is not None and sentiment.label == "negative" and \
+        sentiment.score <= settings.very_negative_threshold and shout is not None
+    if moderation is not None and moderation.flagged and not (profanity_only and happy) \
+            and not (undirected and not angry):
         what = "; ".join(moderation.reasons[:2]) or ", ".join(moderation.categories)
         cues.append(Cue("abuse", f"abuse: {what}"))
     if sentiment is not None and sentiment.label == "negative" and sentiment.score <= settings.negative_threshold:
@@ -167,11 +183,14 @@ def decide(cues: Sequence[Cue], rule: "ChannelRule", settings: "SignalSettings")
         level = "none"
     heated = ("negative" in names and any(n in names for n in ("shouting", "abuse", "repeated_contact", "very_negative"))) \
         or ("abuse" in names)
-    if "abuse" in names and rule.warn_on_abuse and level != "urgent":
+    if "safety" in names or "legal" in names:
+        # a health risk or a legal threat goes to a senior agent on every channel, also when the
+        # message is abusive or posted publicly (a private message alone does not answer it)
+        action = "hand_to_senior"
+    elif "abuse" in names and rule.warn_on_abuse and level != "urgent":
         action = "warn_author"
     elif level in ("escalate", "urgent"):
-        action = "move_to_private" if (rule.public and rule.escalate_in_private and
-                                       "safety" not in names and "legal" not in names) else "hand_to_senior"
+        action = "move_to_private" if (rule.public and rule.escalate_in_private) else "hand_to_senior"
     elif rule.public and (("personal_data" in names and rule.private_on_personal_data) or
                           (heated and rule.private_on_heated)):
         action = "move_to_private"

@@ -1,4 +1,4 @@
-"""Pattern lexicons (escalation cues, abusive language) written by the project, per language.
+r"""Pattern lexicons (escalation cues, abusive language) written by the project, per language.
 
 A lexicon file is plain text under ``replyassist/signals/data/<kind>/<lang>.txt``::
 
@@ -12,6 +12,20 @@ text (lower case, Serbian Cyrillic transliterated, diacritics removed, see
 :mod:`replyassist.signals._normalize`) and only at word boundaries. Serbian, Croatian and
 Bosnian share one file, ``bcms.txt``. Users extend the lexicons by pointing
 ``SignalSettings.extra_lexicon_dir`` at a folder with the same layout.
+
+A section named ``[<category>:not]`` lists *contexts* in which a word of ``<category>`` means
+something else: a hit of ``<category>`` that overlaps a match of its ``:not`` section is
+dropped (Serbian "povraćaj novca" is a refund, not vomiting; German "Feuer und Flamme" is
+enthusiasm, not a fire)::
+
+    [safety]
+    povrac\w*
+    [safety:not]
+    povracaj\w*
+
+>>> lex = Lexicon("demo", {"safety": ["povrac[a-z]*"], "safety:not": ["povracaj[a-z]*"]})
+>>> [h.text for h in lex.find("Dete povraća. Kada stiže povraćaj novca?")]
+['povraća']
 
 >>> lex = load_lexicon("escalation", "de")
 >>> [(h.category, h.text) for h in lex.find("Ich schreibe Ihnen schon zum DRITTEN Mal!")]
@@ -28,7 +42,11 @@ from typing import Iterable
 from ..errors import ConfigError
 from ._normalize import fold, fold_pattern
 
-__all__ = ["Hit", "Lexicon", "load_lexicon", "lexicon_language", "DATA_DIR", "LEXICON_LANGUAGES"]
+__all__ = ["Hit", "Lexicon", "load_lexicon", "lexicon_language", "parse_lexicon", "find_all", "available_stems",
+           "DATA_DIR", "LEXICON_LANGUAGES", "NOT_SUFFIX"]
+
+#: Suffix of a section that lists the contexts in which a category's words do not count.
+NOT_SUFFIX = ":not"
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -61,31 +79,52 @@ class Hit:
     lexicon: str
 
 
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    body = "|".join(f"(?:{fold_pattern(p)})" for p in patterns)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
 class Lexicon:
-    """Compiled patterns of one kind (``escalation``/``abuse``) for one language file."""
+    """Compiled patterns of one kind (``escalation``/``abuse``/``sentiment``) for one language file.
+
+    ``sections`` maps a category to its patterns; ``<category>:not`` sections hold the
+    contexts that cancel a hit of ``<category>`` (see the module docstring).
+    """
 
     def __init__(self, name: str, sections: dict[str, list[str]]) -> None:
         self.name = name
         self.patterns: dict[str, list[str]] = {k: list(v) for k, v in sections.items()}
         self._rx: dict[str, re.Pattern[str]] = {}
+        self._not: dict[str, re.Pattern[str]] = {}
         for cat, pats in sections.items():
             if not pats:
                 continue
-            body = "|".join(f"(?:{fold_pattern(p)})" for p in pats)
-            self._rx[cat] = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+            if cat.endswith(NOT_SUFFIX):
+                self._not[cat[: -len(NOT_SUFFIX)]] = _compile(pats)
+            else:
+                self._rx[cat] = _compile(pats)
 
     @property
     def categories(self) -> tuple[str, ...]:
         return tuple(self._rx)
 
     def find(self, text: str, *, folded: tuple[str, list[int]] | None = None) -> list[Hit]:
-        """Every match in ``text``, quoting the original characters, in text order."""
+        """Every match in ``text``, quoting the original characters, in text order.
+
+        A match that overlaps a match of its category's ``:not`` section is left out.
+        """
         f, offsets = folded if folded is not None else fold(text)
         hits: list[Hit] = []
         for cat, rx in self._rx.items():
+            vetoes: list[tuple[int, int]] | None = None
             for m in rx.finditer(f):
                 if m.end() <= m.start():
                     continue
+                if cat in self._not:
+                    if vetoes is None:
+                        vetoes = [(v.start(), v.end()) for v in self._not[cat].finditer(f) if v.end() > v.start()]
+                    if any(a < m.end() and m.start() < b for a, b in vetoes):
+                        continue
                 start, end = offsets[m.start()], offsets[m.end() - 1] + 1
                 hits.append(Hit(cat, text[start:end], start, end, self.name))
         hits.sort(key=lambda h: (h.start, -h.end))

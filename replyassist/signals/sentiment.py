@@ -5,6 +5,11 @@ adds a few cheap, language-aware cues (emoji, exclamation, negation, a small sen
 per language written by the project); the head itself is a small MLP ensemble trained by
 ``models/sentiment/train.py`` and stored as ``.npz``. Runtime is numpy only.
 
+Sarcasm ("Amazing 👏👏" about a lost parcel, "na toll", "köszi szépen, hogy elvesztettétek",
+"svaka čast" about a late delivery) is found by :func:`detect_sarcasm` from the same lexicons
+and turns the result negative, with a ``"sarcasm: ..."`` reason (:func:`apply_sarcasm`); the
+head's probabilities and features are not changed by it.
+
 :class:`TransformersSentiment` runs any Hugging Face sequence-classification sentiment model
 (e.g. a twitter-xlm-roberta sentiment model from a local folder) and maps its labels.
 
@@ -30,7 +35,7 @@ from .lexicon import lexicon_language, load_lexicon
 from .ngrams import NgramLinear
 
 __all__ = ["SentimentResult", "SentimentHead", "VectorSentiment", "TransformersSentiment", "cue_features",
-           "CUE_NAMES", "LABELS", "default_model_dir", "normalise_label"]
+           "CUE_NAMES", "LABELS", "default_model_dir", "normalise_label", "detect_sarcasm", "apply_sarcasm"]
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -105,6 +110,69 @@ def _cue_hits(text: str, language: str | None) -> dict[str, list[str]]:
                 cat = "negated_" + cat
         out.setdefault(cat, []).append(h.text)
     return out
+
+
+#: Emoji that turn praise into irony when the message also complains ("Amazing 👏👏, lost again").
+_IRONY_EMOJI = ("👏", "🙄", "🙃", "😒", "🤡")
+
+
+def detect_sarcasm(text: str, language: str | None) -> tuple[str, ...]:
+    """The words that make ``text`` sarcastic (empty when it is not), from the ``[sarcasm]``,
+    ``[ironic_praise]``, ``[complaint]`` and ``[resolution]`` sections of the sentiment lexicon.
+
+    Sarcastic = an ironic phrase ("thanks for nothing", "na toll", "köszönöm a semmit",
+    "hvala na ničemu"), or praise (or 👏 🙄 🙃) together with a complaint ("lost", "third week",
+    "still nothing") and no resolution ("it arrived", "fixed"). Unknown languages: English only.
+
+    >>> detect_sarcasm("Amazing 👏👏 third week and my parcel is still lost", "en")
+    ('Amazing', '👏', 'third week', 'lost')
+    >>> detect_sarcasm("Amazing service, the parcel arrived in two days!", "en")
+    ()
+    >>> detect_sarcasm("Svaka čast, paket kasni već tri nedelje.", "sr")[:2]
+    ('Svaka čast', 'kasni')
+    """
+    stem = lexicon_language(language) or "en"
+    lex = load_lexicon("sentiment", stem)
+    hits = lex.find(text)
+    by: dict[str, list[str]] = {}
+    for h in hits:
+        by.setdefault(h.category, []).append(h.text)
+    if by.get("sarcasm"):
+        return tuple(dict.fromkeys(by["sarcasm"]))
+    complaint = by.get("complaint", [])
+    if not complaint:
+        return ()
+    praise = list(by.get("ironic_praise", []))
+    emoji = [e for e in _IRONY_EMOJI if e in text]
+    if not praise and not emoji:
+        return ()
+    if by.get("resolution") and not any(e in text for e in ("🙄", "🙃", "😒", "🤡")):
+        return ()
+    return tuple(dict.fromkeys(praise[:2] + emoji[:1] + complaint[:2]))
+
+
+def apply_sarcasm(result: "SentimentResult", words: Sequence[str]) -> "SentimentResult":
+    """``result`` made negative because the message is sarcastic: the positive and negative
+    probabilities are swapped (and neutral too, when it was the largest), the label is
+    ``negative`` and the first reason is ``"sarcasm: ..."``. Unchanged when ``words`` is empty.
+
+    >>> r = SentimentResult("positive", 0.8, 0.85, {"negative": 0.05, "neutral": 0.1, "positive": 0.85})
+    >>> s = apply_sarcasm(r, ["Amazing", "lost"])
+    >>> s.label, round(s.score, 2), s.reasons[0]
+    ('negative', -0.8, "sarcasm: 'Amazing', 'lost'")
+    """
+    if not words:
+        return result
+    p = dict(result.probabilities) or {"negative": 0.0, "neutral": 1.0, "positive": 0.0}
+    neg, neu, pos = p.get("negative", 0.0), p.get("neutral", 0.0), p.get("positive", 0.0)
+    neg, pos = max(neg, pos), min(neg, pos)
+    if neu >= neg:
+        neg, neu = neu, neg
+    probs = {"negative": float(neg), "neutral": float(neu), "positive": float(pos)}
+    reason = "sarcasm: " + ", ".join(f"'{w}'" for w in list(dict.fromkeys(words))[:4])
+    kept = tuple(r for r in result.reasons if not r.startswith(("positive words", "positive emoji")))
+    return SentimentResult(label="negative", score=float(pos - neg), confidence=float(neg), probabilities=probs,
+                           reasons=(reason,) + kept, source=result.source)
 
 
 def cue_features(text: str, language: str | None) -> tuple[np.ndarray, dict[str, list[str]]]:
@@ -325,7 +393,7 @@ class VectorSentiment:
         out = []
         for t, lang, p in zip(texts, languages, probs):
             _, hits = cue_features(t, lang)
-            out.append(_result(p, hits, "head", self.neutral_margin))
+            out.append(apply_sarcasm(_result(p, hits, "head", self.neutral_margin), detect_sarcasm(t, lang)))
         return out
 
 
@@ -464,5 +532,6 @@ class TransformersSentiment:
         if not len(texts):
             return []
         langs = languages if languages is not None else [None] * len(texts)
-        return [_result(p, cue_features(t, l)[1], f"transformers:{Path(self.model_name_or_path).name}")
+        return [apply_sarcasm(_result(p, cue_features(t, l)[1], f"transformers:{Path(self.model_name_or_path).name}"),
+                              detect_sarcasm(t, l))
                 for t, l, p in zip(texts, langs, self.predict_proba(texts))]
