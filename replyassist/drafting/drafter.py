@@ -47,6 +47,33 @@ _GENERATED = {"response_time", "deadline", "opening_hours", "date", "date_articl
 _VOCATIVE_LANGUAGES = frozenset({"sr", "hr", "bs"})
 
 
+def _hungarian_order(name: str) -> str:
+    """A Hungarian agent signs family name first: "Anna Szabó" -> "Szabó Anna" (when the first part is a
+    common Hungarian given name and the second is not); other names are kept as given."""
+    parts = name.split(" ")
+    known = set(get_locale("hu").get("given_names") or [])
+    if len(parts) == 2 and parts[0] in known and parts[1] not in known:
+        return f"{parts[1]} {parts[0]}"
+    return name
+
+
+def _bcms_formal_greeting(full_name: str, values: dict[str, str]) -> str | None:
+    """"Poštovana gospođo {surname}," for a woman (given name in -a), "Poštovani gospodine {surname}u,"
+    for a man whose surname ends in -ić; ``None`` otherwise. Sets ``values["customer_surname"]``."""
+    parts = [p for p in re.split(r"[\s,]+", full_name.strip()) if p]
+    if len(parts) < 2 or "," in full_name:
+        return None
+    surname = parts[-1]
+    cyr = has_cyrillic(surname)
+    if _feminine_given(full_name):
+        values["customer_surname"] = surname
+        return "Poštovana gospođo {customer_surname},"
+    if re.search(r"(ić|ic|ић)$", surname):
+        values["customer_surname"] = surname + ("у" if cyr else "u")
+        return "Poštovani gospodine {customer_surname},"
+    return None
+
+
 def _feminine_given(full_name: str) -> bool:
     """A given name ending in -a (Ana, Marija, Jelena): the full name reads correctly after "Dobar
     dan," (women's surnames do not decline). Men's names and unknown forms get no name."""
@@ -279,9 +306,16 @@ class Drafter:
         # values
         names = NameParts.parse(request.customer_name, draft_lang)
         agent = re.sub(r"\s+", " ", safe_value(request.agent_name or "")).strip() or None
+        if agent and draft_lang == "hu":
+            agent = _hungarian_order(agent)
         values = self._values(request, names, agent, loc, policy, notes, corpus, draft_lang)
-        if cyrillic and values.get("team_name"):
-            values["team_name"] = latin_to_cyrillic(values["team_name"])  # the team signs in the customer's script
+        if cyrillic:
+            # the reply is written in Cyrillic: the team and the names in it too (Serbian writes names in
+            # the text's script); names with letters Serbian lacks (q, w, x, y) stay as given
+            for key in ("team_name", "agent_name", "customer_name", "customer_given_name", "customer_surname"):
+                if values.get(key) and not re.search(r"[qwxyQWXY]", values[key]) \
+                        and re.fullmatch(r"[A-Za-zČĆŽŠĐčćžšđ .'-]+", values[key]):
+                    values[key] = latin_to_cyrillic(values[key])
         personal: list[str] = []
         if names.full:
             personal.append("customer_name")
@@ -301,7 +335,11 @@ class Drafter:
         # paragraphs
         paras: dict[str, _Para] = {}
         if not bare:
-            paras["greeting"] = r(self._greeting(loc, register, names, negative, messaging, draft_lang, notes, personal))
+            greeting = self._greeting(loc, register, names, negative, messaging, draft_lang, notes, personal, values)
+            if cyrillic and values.get("customer_surname") and re.fullmatch(r"[A-Za-zČĆŽŠĐčćžšđ'-]+",
+                                                                            values["customer_surname"]):
+                values["customer_surname"] = latin_to_cyrillic(values["customer_surname"])
+            paras["greeting"] = r(greeting)
             hist = self._history(request.history, loc, register, values)
             if hist is not None:
                 paras["history"] = r(hist)
@@ -498,7 +536,7 @@ class Drafter:
         return bodies, draft_lang, register, machine_translated, source_language, cyrillic
 
     def _greeting(self, loc: Locale, register: str, names: NameParts, negative: bool, messaging: bool,
-                  lang: str, notes: list[str], personal: list[str]) -> str:
+                  lang: str, notes: list[str], personal: list[str], values: dict[str, str]) -> str:
         """The greeting line: by full name in letters, by first name on chat and social channels."""
         gkey = "greeting_negative" if negative else "greeting"
         if messaging and loc.has("greeting_chat"):
@@ -506,9 +544,13 @@ class Drafter:
         if gkey == "greeting_chat" and names.given:
             return loc.phrase(gkey, register, "name")
         if gkey != "greeting_chat" and names.full and (register == "formal" or names.given):
-            if lang in _VOCATIVE_LANGUAGES and register == "formal" and not _feminine_given(names.full):
-                # "Dobar dan, Dragan Milošević," is a grammar error (a man's surname takes the vocative,
-                # "gospodine Miloševiću", and the gender is not known): greet without the name
+            if lang in _VOCATIVE_LANGUAGES and register == "formal":
+                # a letter greets by title and surname: "Poštovana gospođo Kurtović," (women's surnames
+                # do not decline), "Poštovani gospodine Petroviću," (-ić takes -iću); other men's
+                # surnames would need a vocative we cannot form safely: "Dobar dan," and a note
+                formal = _bcms_formal_greeting(names.full, values)
+                if formal is not None:
+                    return formal
                 notes.append(f"the formal {lang} greeting would need the vocative of {names.full!r}; "
                              "greeted without the name (see docs/drafting.md)")
                 if "customer_name" in personal:
@@ -661,7 +703,7 @@ class Drafter:
             return [Segment(values.get("team_name") or self.settings.team_for(None), "value", "team_name")]
         if style == "initials" and values.get("agent_initials"):
             return [Segment("^"), Segment(values["agent_initials"], "value", "agent_initials")]
-        return [Segment(agent, "value", "agent_name"), Segment("\n"),
+        return [Segment(values.get("agent_name") or agent, "value", "agent_name"), Segment("\n"),
                 Segment(values.get("team_name") or self.settings.team_for(None), "value", "team_name")]
 
     def _fit(self, paras: dict[str, _Para], policy: ChannelPolicy, channel: str, loc: Locale, register: str,
@@ -687,21 +729,21 @@ class Drafter:
                 if channel_length(join(segs), channel) <= limit:
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters")
                     return segs, True
-        # the answer matters more than the empathy line; then the answer's first sentences
-        if "empathy" in work and ("body" in work and join(work["body"]).strip()):
-            del work["empathy"]
-            segs = _layout(work, compact, loc)
-            if channel_length(join(segs), channel) <= limit:
-                notes.append(f"shortened to fit the {channel} limit of {limit} characters (empathy line left out)")
-                return segs, True
+        # the answer's first sentences, with the empathy line (an upset customer is acknowledged first);
+        # then without it (the answer matters more than the empathy line)
         body = work.get("body") or []
-        for cut in _sentence_prefixes(body):
-            trial = dict(work, body=cut)
-            segs = _layout(trial, compact, loc)
-            if channel_length(join(segs), channel) <= limit:
-                notes.append(f"shortened to fit the {channel} limit of {limit} characters: only the first "
-                             "sentences of the answer are given; check that they answer the question")
-                return segs, True
+        for with_empathy in ((True, False) if "empathy" in work else (True,)):
+            base = dict(work) if with_empathy else {k: v for k, v in work.items() if k != "empathy"}
+            for cut in ([] if with_empathy else [list(body)]) + _sentence_prefixes(body):
+                trial = dict(base, body=cut)
+                segs = _layout(trial, compact, loc)
+                if channel_length(join(segs), channel) <= limit:
+                    whole = join(cut) == join(body)
+                    notes.append(f"shortened to fit the {channel} limit of {limit} characters"
+                                 + ("" if with_empathy else " (empathy line left out)")
+                                 + ("" if whole else ": only the first sentences of the answer are given; "
+                                                     "check that they answer the question"))
+                    return segs, True
         work["body"] = r(loc.phrase("private_message_short", register))
         work.pop("private", None)
         segs = _layout(work, compact, loc)
@@ -954,6 +996,11 @@ def _drop_label_fallbacks(segs: list[Segment], notes: list[str]) -> list[Segment
         seg, prev = out[i], out[i - 1]
         if seg.kind == "value" and seg.fallback and prev.kind == "literal":
             m = _LABEL_END.search(prev.text)
+            # a label is a short phrase at the start of a sentence ("Tracking link:"), not the end of one
+            at_start = m is not None and (m.group(1) != "" or i - 1 == 0 or (
+                out[i - 2].kind == "literal" and re.search(r"[.!?\n]\s*$", out[i - 2].text) is not None))
+            if m is not None and (not at_start or len(m.group(2).split()) > 4):
+                m = None
             nxt = out[i + 1].text if i + 1 < len(out) else ""
             if m and (not nxt.strip() or re.match(r"\s*[.!]?\s*(\n|$)", nxt) or re.match(r"\s*[.!]\s", nxt)):
                 out[i - 1] = Segment(prev.text[:m.start(2)].rstrip(" ") if m.group(1) != "\n" else prev.text[:m.start(2)],
