@@ -296,7 +296,7 @@ class ReplyAssistant:
         situations = [detect_situations(p.text, r.language, _history_texts(m.history), cues=sig.escalation.signals)
                       for (m, p), r, sig in zip(batch, langs, sigs)]
         t["signals"] = time.perf_counter() - t0
-        out = []
+        out: list[Suggestion] = []
         t_draft = t_tone = t_tr = 0.0
         for k, ((msg, prep), lang, match, sig) in enumerate(zip(batch, langs, matches, sigs)):
             t0 = time.perf_counter()
@@ -318,8 +318,9 @@ class ReplyAssistant:
             if match.not_answered and match.matches:
                 notes = notes + (f"not answered from {match.matches[0].faq_id!r}: the message is closest to a "
                                  f"question that entry does not answer ({match.not_answered!r})",)
-            if variants[k].note:
-                notes = (variants[k].note,) + notes
+            vnote = variants[k].note
+            if vnote:
+                notes = (vnote,) + notes
             if lang.language is None:
                 notes = notes + ("language could not be determined; drafted in the corpus default language",)
             if prep.truncated:

@@ -125,30 +125,36 @@ class Settings:
     @classmethod
     def from_file(cls, path: str | Path) -> "Settings":
         """Read settings from a ``.toml`` or ``.yaml``/``.yml`` file."""
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"Settings file {p} not found.")
-        try:
-            text = p.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = p.read_bytes()[: exc.start].count(b"\n") + 1
-            raise ConfigError(f"Settings file {p} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} on line "
-                              f"{line}); save it as UTF-8.") from None
-        try:
-            if p.suffix == ".toml":
-                if sys.version_info >= (3, 11):
-                    import tomllib
-                else:  # pragma: no cover
-                    import tomli as tomllib
-                data = tomllib.loads(text)
-            else:
-                import yaml
-                data = yaml.safe_load(text) or {}
-        except Exception as exc:
-            raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
-        return cls.from_dict(data)
+        return cls.from_dict(read_settings_file(path))
+
+
+def read_settings_file(path: str | Path) -> dict[str, Any]:
+    """The mapping in a ``.toml`` or ``.yaml``/``.yml`` settings file, with clear errors (shared by
+    :meth:`Settings.from_file` and the service's ``[service]`` table)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"Settings file {p} not found.")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = p.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"Settings file {p} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} on line "
+                          f"{line}); save it as UTF-8.") from None
+    try:
+        if p.suffix == ".toml":
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover
+                import tomli as tomllib
+            data = tomllib.loads(text)
+        else:
+            import yaml
+            data = yaml.safe_load(text) or {}
+    except Exception as exc:
+        raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
+    return dict(data)
 
 
 def load_settings(source: "Settings | Mapping[str, Any] | str | Path | None") -> Settings:

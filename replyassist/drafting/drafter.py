@@ -410,9 +410,9 @@ class Drafter:
 
         # emoji: never to an unhappy customer, never if the brand does not allow them
         if not s.emoji_allowed or negative:
-            for k, p in paras.items():
-                if k != "signature":
-                    paras[k] = [_strip_emoji(seg) for seg in p]
+            for key, para in paras.items():
+                if key != "signature":
+                    paras[key] = [_strip_emoji(seg) for seg in para]
         if draft_lang == "de" and "greeting" in paras:
             _lowercase_after_greeting(paras, loc, _lowercase_words(corpus, draft_lang))
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -158,26 +157,6 @@ def _section(cls: type, data: Any, name: str, env_values: Mapping[str, str | Non
 
 
 def read_settings_file(path: str | Path) -> dict[str, Any]:
-    """The settings file as a dict (TOML or YAML), with clear errors."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"Settings file {p} not found.")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"Settings file {p} is not valid UTF-8; save it as UTF-8.") from None
-    try:
-        if p.suffix == ".toml":
-            if sys.version_info >= (3, 11):
-                import tomllib
-            else:  # pragma: no cover
-                import tomli as tomllib
-            data = tomllib.loads(text)
-        else:
-            import yaml
-            data = yaml.safe_load(text) or {}
-    except Exception as exc:
-        raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
-    return dict(data)
+    """The settings file as a dict (TOML or YAML), with clear errors (``replyassist.settings``)."""
+    from ..settings import read_settings_file as _read
+    return _read(path)

@@ -263,9 +263,10 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
 
     # cues of the signals stage: reused where the text itself does not already explain them
     for name in dict.fromkeys(cue_names):
-        kind = _CUE_KIND.get(name)
-        if kind is None or found.get(kind):
+        cue_kind = _CUE_KIND.get(name)
+        if cue_kind is None or found.get(cue_kind):
             continue
+        kind = cue_kind
         if kind in esc_kinds:
             continue  # the cue came from words this module has weighed (and set aside) above
         if kind == "rude" and praising and not any(h.category in ("insult", "threat") for h in abuse):
