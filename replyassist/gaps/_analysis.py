@@ -41,10 +41,12 @@ class GapSettings:
     """Settings of the gap analysis (validated on creation).
 
     - ``gap_bands``: which match bands count as "not answered" and are clustered into gaps
-      (default: everything the FAQ does not answer *confidently*, ``suggest`` and ``no_match``;
-      groups of messages that mostly point to one entry are flagged ``kind="near_existing"``).
-    - ``unanswered_below``: also treat a message as unanswered when the matcher's confidence is
-      below this (gap mining may want more recall than replying); ``None`` = bands only.
+      (default ``no_match``: since the matcher's band model, ``suggest`` means "probably answered,
+      drafted for review"; groups of messages that mostly point to one entry are flagged
+      ``kind="near_existing"``).
+    - ``unanswered_below``: also treat a message as unanswered when the matcher's confidence (the
+      probability that the top entry answers it) is below this (default 0.6, chosen on the gap
+      benchmarks: docs/gaps.md); ``None`` = bands only.
     - ``cluster_threshold``: minimum mean cosine similarity (after language centring) between the
       messages of two groups for them to form one topic. Higher = more, tighter gaps.
     - ``min_gap_size``: smaller groups are not reported as gaps (they stay "unclustered").
@@ -66,8 +68,8 @@ class GapSettings:
     - ``language_gap_min``: smallest number of messages for a language gap to be reported.
     """
 
-    gap_bands: tuple[str, ...] = ("suggest", "no_match")
-    unanswered_below: float | None = None
+    gap_bands: tuple[str, ...] = ("no_match",)
+    unanswered_below: float | None = 0.6
     cluster_threshold: float = 0.3
     min_gap_size: int = 3
     max_micro_clusters: int = 1500
