@@ -32,7 +32,7 @@ from replyassist.embeddings import CachedEmbedder, get_embedder
 from replyassist.language import LanguageDetector, LanguageHints
 from replyassist.matching import FaqIndex, MatchSettings
 from replyassist.matching_bands import BANDS_FILE, FEATURES, BandModel, decide_band
-from replyassist.text import prepare_message, question_segments, strip_salutations
+from replyassist.text import prepare_message, segment_batch
 
 from . import evaldata as ed
 from .drafts import SET_DIR, load_set
@@ -42,9 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _search(idx: FaqIndex, emb: Any, texts: Sequence[str], langs: Sequence[str | None]) -> list[Any]:
-    segs = [question_segments(t) for t in texts]
-    parts: list[int | None] = [None] * len(texts) + [i for i, ss in enumerate(segs) for _ in ss]
-    all_texts = list(texts) + [x for ss in segs for x in ss]
+    """The pipeline's matching path (``text.segment_batch``: salutations stripped, sentences as segments)."""
+    all_texts, parts = segment_batch(texts)
     all_langs = list(langs) + [langs[i] for i in parts[len(texts):] if i is not None]
     return idx.search(emb.encode(all_texts), texts=all_texts, languages=all_langs, parts=parts)
 
@@ -58,7 +57,7 @@ def draft_set_rows(emb: Any, cache: Path) -> tuple[np.ndarray, np.ndarray, np.nd
     texts, langs = [], []
     for r in rows:
         clean = prepare_message(r.text).clean
-        texts.append(strip_salutations(clean) or clean)
+        texts.append(clean)
         langs.append(det.detect(clean, hints=LanguageHints(locale=r.locale, corpus_languages=corpus.languages)).language)
     res = _search(idx, emb, texts, langs)
     X = np.array([m.features for m in res])

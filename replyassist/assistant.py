@@ -26,7 +26,7 @@ from .matching import FaqIndex, Match, MatchResult
 from .settings import Settings, load_settings
 from .signals import Escalation, ModerationResult, SentimentResult, SignalAnalyzer, Signals
 from .signals.situation import detect_situations
-from .text import PreparedText, prepare_message, question_segments, strip_salutations
+from .text import PreparedText, prepare_message, segment_batch
 from .tone import ToneChecker, ToneFinding
 
 __all__ = ["Message", "Suggestion", "ReplyAssistant", "SCHEMA"]
@@ -273,21 +273,19 @@ class ReplyAssistant:
         t0 = time.perf_counter()
         # What is matched: the message without its greeting and sign-off, and (match_sentences) its
         # sentences; all encoded in ONE batch. The message vectors also feed the signals.
-        texts = [strip_salutations(p.clean) or p.clean for _, p in batch]
-        segs = [question_segments(x) if self.settings.match_sentences else [] for x in texts]
-        parts: list[int | None] = [None] * n + [i for i, ss in enumerate(segs) for _ in ss]
-        all_texts = texts + [x for ss in segs for x in ss]
+        all_texts, parts = segment_batch([p.clean for _, p in batch], segments=self.settings.match_sentences)
         all_vectors = self.embedder.encode(all_texts)
         vectors = all_vectors[:n]
         t["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         all_langs = [r.language for r in langs] + [langs[i].language for i in parts[n:] if i is not None]
-        matches = self.index.search(all_vectors, texts=all_texts, languages=all_langs, parts=parts)
+        # one search: each message (whole text + its best sentence) and each sentence on its own
+        found = self.index.search(all_vectors, texts=all_texts, languages=all_langs, parts=parts, include_parts=True)
+        matches = found[:n]
         sentence_notes: list[tuple[str, ...]] = [()] * n
         also: list[tuple[str, ...]] = [()] * n
         if len(all_texts) > n:
-            seg_results = self.index.search(all_vectors[n:], texts=all_texts[n:], languages=all_langs[n:])
-            sentence_notes, also = _second_questions(matches, segs, seg_results)
+            sentence_notes, also = _second_questions(matches, all_texts[n:], parts[n:], found[n:])
         t["match"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sigs = self.signals.analyze([p.text for _, p in batch], vectors, [r.language for r in langs],
@@ -370,30 +368,27 @@ SECOND_QUESTION_AT = 0.6
 SECOND_STATEMENT_AT = 0.9
 
 
-def _second_questions(matches: Sequence[MatchResult], segs: Sequence[Sequence[str]],
+def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], owners: Sequence[int | None],
                       seg_results: Sequence[MatchResult]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """A second question in a message: a sentence confidently matched, on its own, to another entry
-    than the one the message is answered from becomes a second answer. Returns ``(notes, also_answer)``."""
+    """A second question in a message: a sentence (``owners[j]``: its message) matched on its own to
+    another entry than the one the message is answered from, with P(right) at least
+    SECOND_QUESTION_AT (a question) or SECOND_STATEMENT_AT (no question mark: complaints are not
+    questions), becomes a second answer. Returns ``(notes, also_answer)`` per message."""
     notes: list[tuple[str, ...]] = [()] * len(matches)
     also: list[tuple[str, ...]] = [()] * len(matches)
-    pos = 0
-    for i, ss in enumerate(segs):
-        mine = list(zip(ss, seg_results[pos:pos + len(ss)]))
-        pos += len(ss)
-        m = matches[i]
-        if not mine or m.band == "no_match" or not m.matches:
+    best: dict[int, tuple[float, str, str]] = {}
+    for sentence, i, r in zip(sentences, owners, seg_results):
+        m = matches[i] if i is not None else None
+        if m is None or m.band == "no_match" or not m.matches or r.band == "no_match" or not r.matches:
             continue
-        primary = m.matches[0].faq_id
-        # a sentence that the FAQ answers (answerable) with a clear top entry of its own (P(right)
-        # at least SECOND_QUESTION_AT), other than the message's answer
-        # (a sentence without a question mark must be confident: complaints are not questions)
-        second = [(r.confidence, sentence, r.matches[0].faq_id) for sentence, r in mine
-                  if r.band != "no_match" and r.matches and r.matches[0].faq_id != primary
-                  and r.confidence >= (SECOND_QUESTION_AT if "?" in sentence else SECOND_STATEMENT_AT)]
-        if second:
-            _, sentence, faq_id = max(second)
-            also[i] = (faq_id,)
-            notes[i] = (f"second question answered from {faq_id!r}: {sentence!r}",)
+        if r.matches[0].faq_id == m.matches[0].faq_id:
+            continue
+        if r.confidence >= (SECOND_QUESTION_AT if "?" in sentence else SECOND_STATEMENT_AT) \
+                and (i not in best or (r.confidence, sentence) > best[i][:2]):
+            best[i] = (r.confidence, sentence, r.matches[0].faq_id)
+    for i, (_, sentence, faq_id) in best.items():
+        also[i] = (faq_id,)
+        notes[i] = (f"second question answered from {faq_id!r}: {sentence!r}",)
     return notes, also
 
 

@@ -828,7 +828,7 @@ class FaqIndex:
 
     def search(self, vectors: np.ndarray, *, texts: Sequence[str] | None = None,
                languages: Sequence[str | None] | None = None,
-               parts: Sequence[int | None] | None = None) -> list[MatchResult]:
+               parts: Sequence[int | None] | None = None, include_parts: bool = False) -> list[MatchResult]:
         """Match precomputed message vectors ``(n, dim)`` (one ``(dim,)`` vector is accepted).
 
         ``texts`` (the cleaned messages) feed the keyword boost (``keyword_weight``) and the
@@ -842,7 +842,8 @@ class FaqIndex:
         ``replyassist.text.question_segments``): the row number of the message's own row, or
         ``None`` for a message. A message with segments is scored per entry as the mean of its
         whole-text score and its best segment's score (a question inside a complaint counts as
-        much as the complaint); one result is returned per message row, in order.
+        much as the complaint); one result is returned per message row, in order, or per row
+        (segments scored on their own) with ``include_parts``.
 
         >>> [r.matches[0].faq_id for r in index.search(emb.encode(["opening hours?", "Öffnungszeiten?"]))]
         ... # doctest: +SKIP
@@ -906,7 +907,7 @@ class FaqIndex:
                 conf = 0.5 * (conf + self._confidence((b1 + offset) / scale, (b2 + offset) / scale, rows))
         excluded = self._excluded(q, ents[:, 0], owner)
         out = []
-        for i in np.flatnonzero(owner < 0).tolist():
+        for i in (range(n) if include_parts else np.flatnonzero(owner < 0).tolist()):
             matches = tuple(
                 Match(faq_id=self.entries[e].id, score=float(top[i, j]), question=self.texts[paras[i, j]],
                       language=self.languages[paras[i, j]], category=self.entries[e].category)

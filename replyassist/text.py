@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from .errors import InputError
 
@@ -287,10 +288,10 @@ _GREETINGS = (
     "hi", "hello", "hey", "hiya", "dear", "good morning", "good afternoon", "good evening", "greetings",
     "hallo", "guten tag", "guten morgen", "guten abend", "sehr geehrte", "sehr geehrter", "sehr geehrtes", "liebe",
     "lieber", "liebes", "servus", "moin", "gruss gott", "gruess gott", "gruezi", "hej", "halo",
-    "szia", "sziasztok", "szervusz", "szervusztok", "hali", "hello", "helo", "jo napot", "jo napot kivanok",
+    "szia", "sziasztok", "szervusz", "szervusztok", "hali", "helo", "jo napot", "jo napot kivanok",
     "tisztelt", "kedves", "udv", "csa", "csao",
     "zdravo", "pozdrav", "pozz", "cao", "ciao", "bok", "postovani", "postovana", "postovanje", "dobar dan",
-    "dobro jutro", "dobro vece", "dobra vecer", "dobro vecer", "selam", "hej", "e",
+    "dobro jutro", "dobro vece", "dobra vecer", "dobro vecer", "selam", "e",
 )
 _CLOSINGS = (
     "kind regards", "best regards", "warm regards", "regards", "thanks", "thank you", "many thanks", "thanks in advance",
@@ -365,3 +366,19 @@ def strip_salutations(text: str) -> str:
             and _CLOSE_RE.match(_fold_plain(sents[-1])):   # "... paket? Hvala"
         t = t[:t.rfind(sents[-1])]
     return t.strip()
+
+
+def segment_batch(texts: Sequence[str], *, segments: bool = True) -> tuple[list[str], list[int | None]]:
+    """What is matched for a batch of cleaned messages, as one list to encode in one call: each
+    message without its greeting and sign-off, then the sentences of each (``question_segments``).
+    Returns ``(all_texts, parts)`` in the form ``FaqIndex.search(..., parts=parts)`` takes: ``None``
+    for a message, the message's row number for one of its sentences.
+
+    >>> segment_batch(["Hi! Where is my parcel? And can I pay by card?", "Where is it?"])
+    (['Where is my parcel? And can I pay by card?', 'Where is it?', 'Where is my parcel?', 'And can I pay by card?'], [None, None, 0, 0])
+    """
+    whole = [strip_salutations(t) or t for t in texts]
+    segs = [question_segments(t) if segments else [] for t in whole]
+    parts: list[int | None] = [None] * len(whole) + [i for i, ss in enumerate(segs) for _ in ss]
+    return whole + [x for ss in segs for x in ss], parts
+

@@ -309,6 +309,12 @@ class Drafter:
         if agent and draft_lang == "hu":
             agent = _hungarian_order(agent)
         values = self._values(request, names, agent, loc, policy, notes, corpus, draft_lang)
+        personal: list[str] = []
+        if names.full:
+            personal.append("customer_name")
+        # the greeting is chosen first: it may add a value (the surname in a formal BCMS greeting)
+        greeting = None if bare else self._greeting(loc, register, names, negative, messaging, draft_lang, notes,
+                                                    personal, values)
         if cyrillic:
             # the reply is written in Cyrillic: the team and the names in it too (Serbian writes names in
             # the text's script); names with letters Serbian lacks (q, w, x, y) stay as given
@@ -316,9 +322,6 @@ class Drafter:
                 if values.get(key) and not re.search(r"[qwxyQWXY]", values[key]) \
                         and re.fullmatch(r"[A-Za-zČĆŽŠĐčćžšđ .'-]+", values[key]):
                     values[key] = latin_to_cyrillic(values[key])
-        personal: list[str] = []
-        if names.full:
-            personal.append("customer_name")
 
         def fb(name: str) -> str:
             return _fallback(name, draft_lang, corpus, loc)
@@ -334,11 +337,7 @@ class Drafter:
 
         # paragraphs
         paras: dict[str, _Para] = {}
-        if not bare:
-            greeting = self._greeting(loc, register, names, negative, messaging, draft_lang, notes, personal, values)
-            if cyrillic and values.get("customer_surname") and re.fullmatch(r"[A-Za-zČĆŽŠĐčćžšđ'-]+",
-                                                                            values["customer_surname"]):
-                values["customer_surname"] = latin_to_cyrillic(values["customer_surname"])
+        if greeting is not None:   # (no localised frame when bare)
             paras["greeting"] = r(greeting)
             hist = self._history(request.history, loc, register, values)
             if hist is not None:
@@ -413,8 +412,9 @@ class Drafter:
             for key, para in paras.items():
                 if key != "signature":
                     paras[key] = [_strip_emoji(seg) for seg in para]
+        known = _lowercase_words(corpus, draft_lang) if draft_lang == "de" else frozenset()
         if draft_lang == "de" and "greeting" in paras:
-            _lowercase_after_greeting(paras, loc, _lowercase_words(corpus, draft_lang))
+            _lowercase_after_greeting(paras, loc, known)
 
         compact = policy.char_limit is not None and policy.char_limit <= 500
         if messaging:  # chat and social: no letter sign-off; social posts are signed with initials (^MK)
@@ -423,10 +423,10 @@ class Drafter:
                 paras["signature"] = [Segment("^"), Segment(values["agent_initials"], "value", "agent_initials")]
             elif channel not in _SIGN_WITH_INITIALS and s.sign_off != "team":
                 paras.pop("signature", None)
-        text_segs = _layout(paras, compact, loc)
+        text_segs = _layout(paras, compact, loc, known)
         shortened = False
         if policy.char_limit is not None:
-            text_segs, shortened = self._fit(paras, policy, channel, loc, register, r, notes, compact)
+            text_segs, shortened = self._fit(paras, policy, channel, loc, register, r, notes, compact, known)
         if cyrillic:
             keep = tuple(s.keep_latin)
             text_segs = [Segment(latin_to_cyrillic(seg.text, keep=keep), seg.kind, seg.name, seg.fallback)
@@ -707,9 +707,9 @@ class Drafter:
                 Segment(values.get("team_name") or self.settings.team_for(None), "value", "team_name")]
 
     def _fit(self, paras: dict[str, _Para], policy: ChannelPolicy, channel: str, loc: Locale, register: str,
-             r: Any, notes: list[str], compact: bool) -> tuple[list[Segment], bool]:
+             r: Any, notes: list[str], compact: bool, known: frozenset[str] = frozenset()) -> tuple[list[Segment], bool]:
         limit = policy.char_limit or 10**9
-        segs = _layout(paras, compact, loc)
+        segs = _layout(paras, compact, loc, known)
         if channel_length(join(segs), channel) <= limit:
             return segs, False
         work = dict(paras)
@@ -717,7 +717,7 @@ class Drafter:
         for key in steps:
             if key in work:
                 del work[key]
-                segs = _layout(work, compact, loc)
+                segs = _layout(work, compact, loc, known)
                 if channel_length(join(segs), channel) <= limit:
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters")
                     return segs, True
@@ -725,7 +725,7 @@ class Drafter:
             ini = initials(join([x for x in work["signature"] if x.name == "agent_name"]))
             if ini:
                 work["signature"] = [Segment("^"), Segment(ini, "value", "agent_initials")]
-                segs = _layout(work, compact, loc)
+                segs = _layout(work, compact, loc, known)
                 if channel_length(join(segs), channel) <= limit:
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters")
                     return segs, True
@@ -736,7 +736,7 @@ class Drafter:
             base = dict(work) if with_empathy else {k: v for k, v in work.items() if k != "empathy"}
             for cut in ([] if with_empathy else [list(body)]) + _sentence_prefixes(body):
                 trial = dict(base, body=cut)
-                segs = _layout(trial, compact, loc)
+                segs = _layout(trial, compact, loc, known)
                 if channel_length(join(segs), channel) <= limit:
                     whole = join(cut) == join(body)
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters"
@@ -746,16 +746,16 @@ class Drafter:
                     return segs, True
         work["body"] = r(loc.phrase("private_message_short", register))
         work.pop("private", None)
-        segs = _layout(work, compact, loc)
+        segs = _layout(work, compact, loc, known)
         notes.append(f"the answer does not fit the {channel} limit of {limit} characters; "
                      "the draft invites the customer to a private message (send the full answer there)")
         if channel_length(join(segs), channel) > limit and "empathy" in work:
             del work["empathy"]
-            segs = _layout(work, compact, loc)
+            segs = _layout(work, compact, loc, known)
         if channel_length(join(segs), channel) > limit:
             work["greeting"] = [Segment(x.text, x.kind, x.name, x.fallback) for x in work.get("greeting", [])
                                 if x.kind == "literal"]
-            segs = _layout(work, compact, loc)
+            segs = _layout(work, compact, loc, known)
         return segs, True
 
 
@@ -927,7 +927,7 @@ def _lowercase_words(corpus: Any, lang: str) -> frozenset[str]:
 def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: frozenset[str] = frozenset()) -> None:
     """German: after "Hallo Anna," the next line starts in lower case (safe words only: the locale's
     list and words the corpus itself writes in lower case, which are not nouns)."""
-    safe = {w.lower() for w in (loc.get("lowercase_after_greeting") or [])} | set(known)
+    safe = _german_lowercase_safe(loc, known)
     for key in ("history", "empathy", "body"):
         p = paras.get(key)
         if not p:
@@ -948,7 +948,13 @@ _KEEP_CAPITAL = {"en": {"i", "i'm", "i've", "i'll", "i'd"},
                  "bs": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"}}
 
 
-def _join_greeting(paras: dict[str, _Para], loc: Locale, lang: str) -> None:
+def _german_lowercase_safe(loc: Locale, known: frozenset[str]) -> set[str]:
+    """Words that may start the line after a German greeting in lower case: the locale's list and the
+    words the corpus itself writes in lower case (no nouns)."""
+    return {w.lower() for w in (loc.get("lowercase_after_greeting") or [])} | set(known)
+
+
+def _join_greeting(paras: dict[str, _Para], loc: Locale, lang: str, known: frozenset[str] = frozenset()) -> None:
     """On one-line channels the greeting and the first sentence share a line: after "Hi Anna," the
     sentence goes on in lower case ("Hi Anna, please send ..."), except words that keep their
     capital (I, Vi/Vas, German nouns); where that cannot be done safely the greeting ends with "!"."""
@@ -967,8 +973,7 @@ def _join_greeting(paras: dict[str, _Para], loc: Locale, lang: str) -> None:
     keep = word.lower() in _KEEP_CAPITAL.get(lang, set()) or not word[:1].isupper() \
         or (len(word) > 1 and word.isupper()) or any(c.isupper() for c in word[1:])
     if lang == "de":
-        safe = {w.lower() for w in (loc.get("lowercase_after_greeting") or [])}
-        ok = word.lower() in safe
+        ok = word.lower() in _german_lowercase_safe(loc, known)
     elif lang == "hu":
         ok = False  # Hungarian greetings end with "!" anyway
     else:
@@ -1029,11 +1034,12 @@ def _sentence_prefixes(body: Sequence[Segment]) -> list[list[Segment]]:
     return cuts[::-1]
 
 
-def _layout(paras: Mapping[str, _Para], compact: bool, loc: Locale | None = None) -> list[Segment]:
+def _layout(paras: Mapping[str, _Para], compact: bool, loc: Locale | None = None,
+            known: frozenset[str] = frozenset()) -> list[Segment]:
     order = ["greeting", "history", "empathy", "body", "hours", "private", "contact", "closing", "signature"]
     if compact and loc is not None and paras.get("greeting"):   # one line: "Hi Anna, please ..."
         paras = {k: list(v) for k, v in paras.items()}
-        _join_greeting(paras, loc, loc.language)
+        _join_greeting(paras, loc, loc.language, known)
     out: list[Segment] = []
     present = [k for k in order if k in paras and join(paras[k]).strip()]
     for i, k in enumerate(present):
