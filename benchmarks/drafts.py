@@ -10,6 +10,8 @@ public pipeline (``ReplyAssistant.suggest_many`` on the demo corpus, offline def
   health or safety incident are left out: they get the safety path, counted on their own);
 - **uncovered answered confidently** (nothing answers it, yet the draft gives an answer that is
   not marked for review);
+- **uncovered answered (any band)**: the same, marked for review or not (an agent who sends it
+  unread answers a question that was not asked);
 - **covered confident-wrong** (an unmarked answer from an entry the message did not ask about);
 - **both answered**: messages with two answerable questions whose draft answers both; **second
   answer not asked**: drafts with a second answer the message did not ask for;
@@ -118,6 +120,7 @@ def evaluate(rows: Sequence[Row], sugs: Sequence[Any], corpus_languages: Sequenc
         holding = sum(1 for r, s in ans_ns if not answered_ids(s) and s.draft.kind != "safety")
         extra = sum(1 for r, s in items if any(x not in r.expected for x in answered_ids(s)[1:]))
         unc_conf = sum(1 for r, s in unc if answered_ids(s) and not for_review(s))
+        unc_any = sum(1 for r, s in unc if answered_ids(s))
         wrong = sum(1 for r, s in ans if answered_ids(s) and not for_review(s)
                     and not set(answered_ids(s)) & set(r.expected))
         right_any = sum(1 for r, s in ans if set(answered_ids(s)) & set(r.expected))
@@ -136,7 +139,7 @@ def evaluate(rows: Sequence[Row], sugs: Sequence[Any], corpus_languages: Sequenc
         fn = sum(g and not p for p, g in zip(esc_pred, esc_gold))
         out[name] = {"n": len(items), "answerable": len(ans), "answerable_ns": len(ans_ns), "uncovered": len(unc),
                      "holding": holding, "safety": len(safety), "safety_ok": safety_ok, "extra": extra,
-                     "unc_conf": unc_conf, "wrong": wrong, "right": right_any, "top1": top1, "top3": top3, "two": len(two), "both": both,
+                     "unc_conf": unc_conf, "unc_any": unc_any, "wrong": wrong, "right": right_any, "top1": top1, "top3": top3, "two": len(two), "both": both,
                      "lang_ok": lang_ok, "reg_ok": reg_ok, "informal": len(inf), "inf_ok": inf_ok,
                      "esc_p": tp / (tp + fp) if tp + fp else 1.0, "esc_r": tp / (tp + fn) if tp + fn else 1.0,
                      "esc_n": sum(esc_gold)}
@@ -148,16 +151,16 @@ def pct(a: int, b: int) -> str:
 
 
 def table(m: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["| set | n | holding to answerable | uncovered answered confidently | covered confident-wrong | "
+    lines = ["| set | n | holding to answerable | uncovered answered confidently | uncovered answered (any band) | covered confident-wrong | "
              "answer right (any band) | top-1 / top-3 of the whole message | both of two answered | second answer not asked | "
              "safety path | language/variant/script | register mirrored | informal recognised | escalation P / R |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in [*FILES, "all"]:
         if name not in m:
             continue
         x = m[name]
         lines.append(f"| {name} | {x['n']} | {pct(x['holding'], x['answerable_ns'])} | {pct(x['unc_conf'], x['uncovered'])} | "
-                     f"{pct(x['wrong'], x['answerable'])} | {pct(x['right'], x['answerable'])} | {100.0 * x['top1'] / max(1, x['answerable']):.0f}% / {100.0 * x['top3'] / max(1, x['answerable']):.0f}% | {pct(x['both'], x['two'])} | {x['extra']} | "
+                     f"{pct(x['unc_any'], x['uncovered'])} | {pct(x['wrong'], x['answerable'])} | {pct(x['right'], x['answerable'])} | {100.0 * x['top1'] / max(1, x['answerable']):.0f}% / {100.0 * x['top3'] / max(1, x['answerable']):.0f}% | {pct(x['both'], x['two'])} | {x['extra']} | "
                      f"{pct(x['safety_ok'], x['safety'])} | {pct(x['lang_ok'], x['n'])} | {pct(x['reg_ok'], x['n'])} | {pct(x['inf_ok'], x['informal'])} | "
                      f"{x['esc_p']:.2f} / {x['esc_r']:.2f} ({x['esc_n']}) |")
     return lines

@@ -78,9 +78,14 @@ class Message:
             return cls(text=item)
         if isinstance(item, Mapping):
             known = {f for f in cls.__dataclass_fields__}
-            unknown = sorted(set(item) - known)
+            # keys of any type: sorted by their text ({2: 3} made sorting raise TypeError, issue 20)
+            unknown = sorted((k for k in item if k not in known), key=repr)
             if unknown:
-                raise InputError(f"Unknown message field(s) {unknown}; valid: {sorted(known)}.", code="E105")
+                raise InputError(f"Unknown message field(s) {[k if isinstance(k, str) else repr(k) for k in unknown]}; "
+                                 f"valid: {sorted(known)}.", code="E105")
+            if "text" not in item:
+                raise InputError(f"The message has no 'text' field (fields given: {sorted(map(str, item))}); "
+                                 "pass {'text': ..., ...}.", code="E105")
             return cls(**dict(item))
         raise InputError.not_text(item)
 
@@ -313,7 +318,12 @@ class ReplyAssistant:
             translation, notes = self._translate_for_agent(prep, lang, (msg.customer_name, msg.agent_name))
             t_tr += time.perf_counter() - t0
             notes = sentence_notes[len(out)] + notes
-            if match.not_answered and match.matches:
+            if match.not_answered and match.matches and "(known gap: " in match.not_answered:
+                question, topic = match.not_answered.rsplit(" (known gap: ", 1)
+                notes = notes + (f"the FAQ does not answer this yet (known gap {topic.rstrip(')')!r}: {question!r}); "
+                                 f"not answered from {match.matches[0].faq_id!r}. Answer it yourself, and add an "
+                                 "entry to the FAQ",)
+            elif match.not_answered and match.matches:
                 notes = notes + (f"not answered from {match.matches[0].faq_id!r}: the message is closest to a "
                                  f"question that entry does not answer ({match.not_answered!r})",)
             vnote = variants[k].note

@@ -7,7 +7,8 @@
     replyassist evaluate --corpus faq_corpus/shop --queries examples/shop_queries.csv
     replyassist gaps examples/messages_log.csv --corpus faq_corpus/shop --out gap_report
     replyassist models install-translation de en
-    replyassist serve --corpus faq_corpus/shop [--port 8400] [--workers 2]
+    replyassist serve --corpus faq_corpus/shop [--port 8400] [--workers 2] [--feedback URL]
+    replyassist feedback export --feedback URL --out feedback.csv
 
 Exit codes: 0 success, 1 failure while processing, 2 bad input or usage (message says what to do).
 """
@@ -131,7 +132,13 @@ def _cmd_corpus_check(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_corpus
-    report = evaluate_corpus(args.corpus, args.queries, settings=args.settings, log=args.log)
+    if args.feedback:   # the agents' decisions in the feedback store as labelled questions (docs/desk.md)
+        from .feedback.cli import evaluate_feedback
+        report = evaluate_feedback(args.corpus, args.feedback, settings=args.settings, learn_split=args.learn_split)
+    elif not args.queries:
+        raise InputError("Give --queries FILE (labelled questions) or --feedback URL (the desk's store).", code="E107")
+    else:
+        report = evaluate_corpus(args.corpus, args.queries, settings=args.settings, log=args.log)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -142,7 +149,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_gaps(args: argparse.Namespace) -> int:
     from .gaps import run_gaps_cli
     return int(run_gaps_cli(args.messages, args.corpus, args.out, settings=args.settings,
-                            progress=not args.no_progress) or 0)
+                            progress=not args.no_progress, embedder=args.embedder, engine=args.engine,
+                            scheduler=args.scheduler, workers=args.workers, partition_size=args.partition_size,
+                            checkpoint_dir=args.checkpoint_dir, mask_names=args.mask_names) or 0)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -155,7 +164,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise MissingDependencyError.for_package(exc.name or "fastapi", "replyassist serve", extra="service") from None
     from .service.config import ServiceConfig
     from .service.server import serve
-    config = ServiceConfig.load(args.corpus, args.settings, host=args.host, port=args.port, workers=args.workers)
+    config = ServiceConfig.load(args.corpus, args.settings, host=args.host, port=args.port, workers=args.workers,
+                                feedback=args.feedback, feedback_retention_days=args.feedback_retention_days)
+    if not config.feedback:  # the desk's feedback store: the default SQLite file unless --feedback none
+        from .service.desk import default_feedback_url
+        config.feedback = default_feedback_url()
     return serve(config, log_level=args.log_level)
 
 
@@ -201,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="measure a corpus against labelled questions (accuracy, no-match, calibration)")
     e.add_argument("--corpus", required=True)
-    e.add_argument("--queries", required=True, help="CSV or JSONL with text and expected_faq_id (empty = no match)")
+    e.add_argument("--queries", help="CSV or JSONL with text and expected_faq_id (empty = no match)")
+    e.add_argument("--feedback", metavar="URL", help="evaluate on the desk's feedback store instead: the agents' "
+                                                     "chosen entries and 'no FAQ answers this' (docs/desk.md)")
+    e.add_argument("--learn-split", type=float, default=None, metavar="F",
+                   help="with --feedback: learn from the oldest fraction F of the records, evaluate on the rest")
     e.add_argument("--settings")
     e.add_argument("--log", help="past unlabelled messages (CSV or JSONL) the matcher learns from before the "
                                  "evaluation (FaqIndex.learn_from_log); must not contain the labelled questions")
@@ -214,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True, help="report folder (HTML, JSON, CSV)")
     g.add_argument("--settings")
     g.add_argument("--no-progress", action="store_true")
+    g.add_argument("--mask-names", action="store_true",
+                   help="also replace names by [NAME] (customer-name column, greetings, sign-offs)")
+    g.add_argument("--embedder", default=None, help="embedder name (default: settings, else e5-small; e5-static for huge logs)")
+    g.add_argument("--engine", choices=["inprocess", "dask"], default="inprocess",
+                   help="inprocess (default) or dask: per-message stages as partitions on a Dask cluster")
+    g.add_argument("--scheduler", default=None, help="Dask scheduler (tcp://host:8786); default: a local cluster")
+    g.add_argument("--workers", type=int, default=None, help="local Dask cluster size (default 2)")
+    g.add_argument("--partition-size", type=int, default=None, help="messages per Dask partition (default 20000)")
+    g.add_argument("--checkpoint-dir", default=None, help="finished partitions, for resuming (default: cache folder)")
     g.set_defaults(func=_cmd_gaps)
 
     sv = sub.add_parser("serve", help="run the HTTP service (JSON API, webhooks, metrics; docs/service.md)")
@@ -222,8 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; without an API key always loopback)")
     sv.add_argument("--port", type=int, default=None, help="port (default 8400)")
     sv.add_argument("--workers", type=int, default=None, help="worker processes, each with its own models (default 1)")
+    sv.add_argument("--feedback", default=None, metavar="URL",
+                    help="the desk's feedback store: sqlite:///PATH (default: the replyassist data folder), "
+                         "postgresql://USER@HOST/DB, or none (docs/desk.md)")
+    sv.add_argument("--feedback-retention-days", type=float, default=None, metavar="DAYS",
+                    help="delete feedback records and queue items older than DAYS (default: keep)")
     sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     sv.set_defaults(func=_cmd_serve)
+
+    from .feedback.cli import add_feedback_commands  # replyassist feedback export|purge|stats|gaps
+    add_feedback_commands(sub)
 
     m = sub.add_parser("models", help="model management")
     msub = m.add_subparsers(dest="models_command", required=True)
@@ -247,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ReplyAssistError as exc:
         print(f"replyassist: error: {exc}", file=sys.stderr)
-        return 2 if exc.code.startswith(("E0", "E2", "E4")) else 1
+        return 2 if exc.code.startswith(("E0", "E2", "E4")) or exc.code in ("E701", "E704") else 1
     except KeyboardInterrupt:
         print("replyassist: interrupted", file=sys.stderr)
         return 130

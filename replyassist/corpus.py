@@ -100,13 +100,23 @@ class FaqCorpus:
     placeholder_defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     path: str | None = None
     content_hash: str = ""
+    #: Questions the FAQ knows it does not answer (yet), by topic and language (``not_answered:`` in
+    #: corpus.yaml): a message closer to one of them than to its top entry's own questions gets no
+    #: answer from that entry (a holding reply), with the topic in the notes. Fill it from the gap
+    #: report until the FAQ has entries for them.
+    not_answered: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     _by_id: Mapping[str, FaqEntry] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self._by_id:
             object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
         if not self.content_hash:
-            object.__setattr__(self, "content_hash", _hash_entries(self.entries, self.placeholder_defaults))
+            h = _hash_entries(self.entries, self.placeholder_defaults)
+            if self.not_answered:
+                extra = json.dumps({k: {lg: list(v) for lg, v in m.items()} for k, m in self.not_answered.items()},
+                                   sort_keys=True, ensure_ascii=False)
+                h = hashlib.sha256((h + extra).encode("utf-8")).hexdigest()[:16]
+            object.__setattr__(self, "content_hash", h)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -174,8 +184,29 @@ class _Ctx:
         self.problems.append(Problem(self.file, line, msg))
 
 
+class _Unreadable:
+    """A scalar YAML cannot build (an unknown ``!tag``, ``!!int abc``, ``!!timestamp 2024-13-45``...)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"an unreadable value ({self.reason})"
+
+
 def _scalar(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node)) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.tag == "tag:yaml.org,2002:merge":
+        return _Unreadable("a merge key '<<' is not supported: write the fields out")
+    try:
+        return yaml.safe_load(yaml.serialize(node))
+    except yaml.YAMLError as exc:  # ConstructorError: a tag safe YAML does not build
+        return _Unreadable(f"tag {node.tag!r} is not allowed ({getattr(exc, 'problem', None) or exc}); "
+                           "remove the tag and write plain text")
+    except (ValueError, TypeError, OverflowError) as exc:  # !!int abc, !!timestamp 2024-13-45, 5000 digits
+        return _Unreadable(f"{node.tag.rsplit(':', 1)[-1]} value {str(node.value)[:40]!r} cannot be read ({exc}); "
+                           "quote it to make it text")
 
 
 def _mapping(ctx: _Ctx, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]] | None:
@@ -185,6 +216,9 @@ def _mapping(ctx: _Ctx, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node
     out, seen = [], set()
     for k, v in node.value:
         key = _scalar(k)
+        if isinstance(key, _Unreadable):
+            ctx.err(k, f"{what}: {key.reason}")
+            continue
         if not isinstance(key, str):
             ctx.err(k, f"{what}: keys must be text, got {key!r}")
             continue
@@ -202,6 +236,9 @@ def _kind(node: yaml.Node) -> str:
 
 def _text(ctx: _Ctx, node: yaml.Node, what: str) -> str | None:
     val = _scalar(node)
+    if isinstance(val, _Unreadable):
+        ctx.err(node, f"{what}: {val.reason}")
+        return None
     if isinstance(val, bool) or val is None or isinstance(val, (list, dict)):
         ctx.err(node, f"{what} must be text, got {val!r}" if val is not None else f"{what} is empty")
         return None
@@ -337,10 +374,17 @@ def _compose(path: Path, ctx: _Ctx) -> yaml.Node | None:
         line = mark.line + 1 if mark else None
         ctx.problems.append(Problem(ctx.file, line, f"YAML syntax error: {exc.problem or exc}"))
         return None
+    except RecursionError:  # e.g. 500 nested "[" in 1 kB
+        ctx.problems.append(Problem(ctx.file, None, "the YAML is nested too deeply to read (hundreds of levels of "
+                                                    "[ or {); a corpus needs at most five"))
+        return None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
         line = text[: exc.position].count("\n") + 1
         ctx.problems.append(Problem(ctx.file, line, f"character U+{exc.character:04X} is not allowed in YAML "
                                                     "(a control or non-printable character); remove it"))
+        return None
+    except yaml.YAMLError as exc:  # any other parser error, without a mark
+        ctx.problems.append(Problem(ctx.file, None, f"YAML error: {exc}"))
         return None
 
 
@@ -369,10 +413,21 @@ def _parse_manifest(path: Path, ctx: _Ctx) -> dict[str, Any]:
                 else:
                     out["placeholders"][name] = {lang: t for lang, _, ln in (_mapping(ctx, pnode, f"placeholder {name}") or [])
                                                  if (t := _text(ctx, ln, f"placeholder {name} ({lang})"))}
+        elif key == "not_answered":
+            topics: dict[str, dict[str, tuple[str, ...]]] = {}
+            for topic, tkn, tnode in _mapping(ctx, vnode, "not_answered") or []:
+                if not _PLACEHOLDER_RE.match(topic.replace("-", "_")):
+                    ctx.err(tkn, f"not_answered: topic name {topic!r}: use lowercase letters, digits, - and _")
+                    continue
+                qs = _question_lists(ctx, tnode, f"not_answered {topic}", "questions")
+                if qs:
+                    topics[topic] = qs
+            out["not_answered"] = topics
         elif key in ("description", "brand", "version"):
             continue
         else:
-            ctx.err(kn, f"corpus.yaml: unknown key {key!r} (expected name, default_language, placeholders, description)")
+            ctx.err(kn, f"corpus.yaml: unknown key {key!r} (expected name, default_language, placeholders, "
+                        "not_answered, description)")
     return out
 
 
@@ -429,7 +484,8 @@ def load_corpus(path: str | Path) -> FaqCorpus:
     if problems:
         raise CorpusError(problems)
     return FaqCorpus(name=manifest["name"], entries=tuple(entries), default_language=manifest["default_language"],
-                     placeholder_defaults=manifest["placeholders"], path=str(root))
+                     placeholder_defaults=manifest["placeholders"], path=str(root),
+                     not_answered=manifest.get("not_answered", {}))
 
 
 def corpus_from_dicts(entries: Iterable[Mapping[str, Any]], *, name: str = "in-memory",
@@ -442,13 +498,20 @@ def corpus_from_dicts(entries: Iterable[Mapping[str, Any]], *, name: str = "in-m
     >>> c.get("hours").answers["en"].formal
     'We are open {opening_hours}.'
     """
+    if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Iterable):
+        raise CorpusError([Problem(f"<{name}>", None, f"corpus_from_dicts() takes a list of entry dicts, got "
+                                   f"{type(entries).__name__}" + ("; wrap a single entry in a list"
+                                                                  if isinstance(entries, Mapping) else ""))])
     items = [dict(e) if isinstance(e, Mapping) else e for e in entries]  # a non-mapping is reported below
     try:
         text = yaml.safe_dump({"entries": items}, allow_unicode=True, sort_keys=False)
-    except yaml.YAMLError as exc:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise CorpusError([Problem(f"<{name}>", None, "the entries are nested too deeply (hundreds of levels of "
+                                                      "lists or dicts); an entry needs at most three")]) from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         raise CorpusError([Problem(f"<{name}>", None, f"entries must hold only text, numbers, lists and mappings ({exc})")]) from None
     ctx = _Ctx(f"<{name}>")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
     out: list[FaqEntry] = []
     seen: set[str] = set()
     for key, _, vnode in _mapping(ctx, node, "corpus") or []:

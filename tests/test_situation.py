@@ -324,11 +324,11 @@ def test_situation_per_language(language: str, kind: str, text: str) -> None:
 def test_result_shape_and_json() -> None:
     s = detect_situations("My order is two weeks late and you charged me twice!", "en")
     assert isinstance(s, Situations)
-    assert s.kinds == ("billing", "delay")          # ordered by priority
+    assert s.kinds == ("billing", "delay", "overdue")   # ordered by priority, qualifiers last ("Two weeks")
     assert s.primary == "billing" and not s.calm
     assert all(line.split(":")[0] in s.kinds for line in s.evidence)
     d = s.to_dict()
-    assert d["kinds"] == ["billing", "delay"] and isinstance(d["evidence"], list)
+    assert d["kinds"] == ["billing", "delay", "overdue"] and isinstance(d["evidence"], list)
     json.dumps(d)
     with pytest.raises(Exception):
         s.kinds = ()  # type: ignore[misc]  # frozen
@@ -347,7 +347,7 @@ def test_priority_safety_first() -> None:
 def test_accent_and_case_insensitive() -> None:
     a = detect_situations("A CSOMAG KÉSIK, MÁR KÉT HETE VÁROK", "hu").kinds
     b = detect_situations("a csomag kesik, mar ket hete varok", "hu").kinds
-    assert a == b == ("delay",)
+    assert a == b == ("delay", "overdue")   # "két hete": two weeks
     assert detect_situations("POSILJKA JOS NIJE STIGLA", "sr").kinds == ("delay",)
 
 
@@ -378,8 +378,8 @@ def test_cue_explained_by_words_set_aside_is_not_readded(tmp_path: Path) -> None
 def test_history_makes_a_repeat() -> None:
     text = "Any news on my order?"
     assert detect_situations(text, "en").calm
-    assert detect_situations(text, "en", history=["Where is my order?", "Hello??"]).kinds == ("repeat",)
-    assert detect_situations(text, "en", history=["Where is my order?"], repeat_history_min=1).kinds == ("repeat",)
+    assert detect_situations(text, "en", history=["Where is my order?", "Hello??"]).kinds == ("repeat", "overdue")
+    assert detect_situations(text, "en", history=["Where is my order?"], repeat_history_min=1).kinds == ("repeat", "overdue")
 
 
 def test_sarcasm_is_not_praise() -> None:
@@ -437,7 +437,8 @@ def test_long_text_is_fast() -> None:
 @pytest.mark.parametrize("language", EMPATHY_LANGUAGES)
 def test_empathy_file_has_every_kind_in_both_registers(language: str) -> None:
     data = yaml.safe_load((EMPATHY_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
-    assert set(data) == set(KINDS), language  # every top-level key is a situation kind
+    # every top-level key is a situation kind, or "injury" (the safety reply when someone was hurt)
+    assert set(data) == set(KINDS) | {"injury"}, language
     for kind in KINDS:
         assert set(data[kind]) == {"formal", "informal"}, (language, kind)
         for register in ("formal", "informal"):
@@ -446,6 +447,8 @@ def test_empathy_file_has_every_kind_in_both_registers(language: str) -> None:
             assert "{" not in phrase, "empathy phrases are plain text"
             # one or two sentences; the safety reply has three (sympathy, what to do, who contacts them)
             assert len(re.findall(r"[.!?](?:\s|$)", phrase)) <= (3 if kind == "safety" else 2), (language, kind, register)
+    for register in ("formal", "informal"):   # the injury variant of the safety reply: up to four sentences
+        assert 1 <= len(re.findall(r"[.!?](?:\s|$)", data["injury"][register])) <= 4, (language, register)
     phrases = empathy_phrases(language)
     assert set(phrases) == set(KINDS)
 

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Mapping, Sequence
 
 from ..errors import ReplyAssistError
+from ..text import find_pii
 from .locales import Locale, get_locale, supported_languages
 from .names import NameParts, initials, safe_value
 from .register import detect_register
@@ -92,6 +93,10 @@ _SIGN_WITH_INITIALS = frozenset({"twitter", "facebook", "instagram", "sms"})
 #: gets none.
 _GENERIC_EMPATHY_AT = -0.85
 #: Which empathy line wins when several situations are found (the first in this order).
+#: Minutes: the earliest follow-up a holding reply promises, whatever the channel's first-response time.
+_MIN_FOLLOW_UP = 60
+#: Problems whose apology comes before the neutral line of a legal threat.
+_LEGAL_WITH = ("repeat", "billing", "damage", "wrong_item", "delay")
 _EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "sarcasm", "rude", "praise")
 
 
@@ -287,7 +292,11 @@ class Drafter:
         safety = "safety" in situations
 
         entries, review = self._choose_entries(request, notes, safety)
-        bodies, draft_lang, register, machine_translated, source_language, cyrillic = self._choose_bodies(
+        if review and set(situations) == {"praise"} and "?" not in (request.message or ""):
+            # a compliment with no question: a doubtful FAQ answer would be an answer to nothing
+            notes.append(f"praise and no question: the doubtful answer from {entries[0].id!r} is left out")
+            entries, review = [], False
+        bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = self._choose_bodies(
             entries, target, register, default_lang, cyrillic, notes)
         entry = entries[0] if entries else None
         if draft_lang not in supported_languages():
@@ -314,7 +323,7 @@ class Drafter:
             personal.append("customer_name")
         # the greeting is chosen first: it may add a value (the surname in a formal BCMS greeting)
         greeting = None if bare else self._greeting(loc, register, names, negative, messaging, draft_lang, notes,
-                                                    personal, values)
+                                                    personal, values, legal="legal" in situations)
         if cyrillic:
             # the reply is written in Cyrillic: the team and the names in it too (Serbian writes names in
             # the text's script); names with letters Serbian lacks (q, w, x, y) stay as given
@@ -335,6 +344,11 @@ class Drafter:
                 notes.append(f"template could not be rendered ({exc}); used literally")
                 return [Segment(template.replace("{", "(").replace("}", ")"))]
 
+        # the invitation to a private message asks for the order number unless the customer gave it
+        order_given = bool(values.get("order_id")) or any(sp.kind == "order_id" for sp in find_pii(request.message or ""))
+        private = loc.phrase("private_message_short" if order_given and loc.has("private_message_short")
+                             else "private_message", register)
+
         # paragraphs
         paras: dict[str, _Para] = {}
         if greeting is not None:   # (no localised frame when bare)
@@ -353,43 +367,59 @@ class Drafter:
             # a health or safety incident: safety first, a person takes over; never a generic FAQ answer
             kind = "safety"
             entries, bodies, review = [], [], False
-            text = loc.empathy_for("safety", register) if not bare else None
+            text = None if bare else (loc.empathy_for("injury", register) if "injury" in situations else None) \
+                or loc.empathy_for("safety", register)
             if text is None:
                 text = loc.phrase("acknowledgement", register)
             paras["body"] = r(text)
             notes.append("safety or health incident: safety-first reply, no FAQ answer; hand it to a senior agent "
                          "with priority")
             if public:
-                paras["private"] = r(loc.phrase("private_message", register))
+                paras["private"] = r(private)
         elif kind == "answer" and asks_pii:
             notes.append("public channel: the answer needs personal data, so the draft invites the customer "
                          "to a private message instead")
-            paras["body"] = r(loc.phrase("private_message", register))
+            paras["body"] = r(private)
         elif kind == "answer":
             parts: list[Segment] = []
+            def timeline(body: str) -> bool:   # the rendered answer states a usual time ({delivery_time})
+                return _states_duration("".join(seg.text for seg in r(body)), draft_lang)
+            if s.overdue_reply and "overdue" in situations and not bare and timeline(bodies[0]):
+                # "usually 2-4 working days" to someone waiting for three weeks reads as a brush-off
+                key = "overdue_order" if values.get("order_id") and loc.has("overdue_order") else "overdue"
+                if loc.has(key):
+                    notes.append(f"the customer has already waited longer than the usual time in {entries[0].id!r}; "
+                                 "the draft says the case is being checked instead of repeating that time. Check "
+                                 "the case before sending")
+                    bodies = [loc.phrase(key, register)] + [b for b in bodies[1:] if not timeline(b)]
             for k, body in enumerate(bodies):
                 if negative and k == 0:
                     body = _drop_cheerful_opener(body, loc, notes)
                 if k:
                     parts.append(Segment("\n\n"))
                 parts.extend(r(body))
+            if order_given:
+                parts = _without_order_number_request(parts, loc, notes)
             paras["body"] = parts
             if action == "move_to_private" and public:
                 # the general answer is public information; the customer's own case goes private
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
-                paras["private"] = r(loc.phrase("private_message", register))
-        elif situations and set(situations) <= {"praise"} and "empathy" in paras:
+                paras["private"] = r(private)
+        elif situations and set(situations) <= {"praise"} and "empathy" in paras and "?" not in (request.message or ""):
             # praise and no question: the thanks is the reply (no "we passed it on to the team")
             kind = "thanks"
             paras["body"] = paras.pop("empathy")
+        elif situations and set(situations) <= {"praise"} and "empathy" in paras:
+            # praise and a question the FAQ does not answer: the thanks, then the holding line (no second "thanks")
+            paras["body"] = r(loc.phrase("acknowledgement_after_history", register))
         else:
             ack = loc.phrase("acknowledgement_after_history" if "history" in paras else "acknowledgement", register)
             paras["body"] = r(ack)
             if self._show_hours(policy, request.now):
                 paras["hours"] = r(loc.phrase("opening_hours_sentence", register))
             if public and action == "move_to_private":
-                paras["private"] = r(loc.phrase("private_message", register))
+                paras["private"] = r(private)
         for key in ("order_id", "ticket_id"):
             if key in values and any(seg.name == key and not seg.fallback for p in paras.values() for seg in p):
                 personal.append(key)
@@ -488,9 +518,12 @@ class Drafter:
         return entries, review and bool(entries)
 
     def _choose_bodies(self, entries: Sequence[Any], target: str, register: str, default_lang: str,
-                       cyrillic: bool, notes: list[str]) -> tuple[list[str], str, str, bool, str | None, bool]:
+                       cyrillic: bool, notes: list[str]
+                       ) -> tuple[list[str], str, str, bool, str | None, bool, list[Any]]:
         """The answer templates and the draft language: ``(bodies, language, register,
-        machine_translated, source_language, cyrillic)``. The first entry decides the language."""
+        machine_translated, source_language, cyrillic, entries)`` (``entries``: those with a body).
+        The first entry decides the language."""
+        kept: list[Any] = []
         s = self.settings
         bodies: list[str] = []
         draft_lang = target
@@ -520,6 +553,11 @@ class Drafter:
                     machine_translated = True
                     source_language = source
                     notes.append(f"answer machine-translated from {source} to {lang}; review before sending")
+                elif source is not None and k == 0 and not s.answer_in_other_language:
+                    notes.append(f"the answer to {entry.id!r} is missing in {lang} (the entry has "
+                                 f"{', '.join(sorted(answers))}); the draft is a holding reply in {lang}. Answer from the "
+                                 "entry yourself, add a translation to the corpus or configure a translator")
+                    continue
                 elif source is not None and k == 0:
                     notes.append(f"the answer to {entry.id!r} is missing in {lang}; drafted in {source}"
                                  + ("" if self.translator is None else " (translation failed)")
@@ -533,12 +571,17 @@ class Drafter:
             if k == 0:
                 register = reg
             bodies.append(tmpl)
-        return bodies, draft_lang, register, machine_translated, source_language, cyrillic
+            kept.append(entry)
+        return bodies, draft_lang, register, machine_translated, source_language, cyrillic, kept
 
     def _greeting(self, loc: Locale, register: str, names: NameParts, negative: bool, messaging: bool,
-                  lang: str, notes: list[str], personal: list[str], values: dict[str, str]) -> str:
-        """The greeting line: by full name in letters, by first name on chat and social channels."""
+                  lang: str, notes: list[str], personal: list[str], values: dict[str, str],
+                  legal: bool = False) -> str:
+        """The greeting line: by full name in letters, by first name on chat and social channels
+        (a letter with a legal threat: the locale's ``greeting_legal`` where it has one)."""
         gkey = "greeting_negative" if negative else "greeting"
+        if legal and not messaging and register == "formal" and loc.has("greeting_legal"):
+            gkey = "greeting_legal"
         if messaging and loc.has("greeting_chat"):
             gkey = "greeting_chat"
         if gkey == "greeting_chat" and names.given:
@@ -577,6 +620,13 @@ class Drafter:
                 if kind == "praise" and negative:
                     continue
                 text = loc.empathy_for(kind, register)
+                if text is not None and kind == "legal":
+                    # a legal threat about a real problem: the apology for the problem, then the senior review
+                    other = next((k for k in _LEGAL_WITH if k in situations), None)
+                    sorry = loc.empathy_for(other, register) if other else None
+                    if sorry:
+                        rest = re.split(r"(?<=[.!?])\s+", text, maxsplit=1)
+                        text = sorry + " " + (rest[1] if len(rest) > 1 else text)
                 if text is not None:
                     return text
         if negative and (score is None or score <= _GENERIC_EMPATHY_AT):
@@ -632,7 +682,10 @@ class Drafter:
             else _opening_hours_text(loc, s, req.now)
         # {deadline}: when we answer on THIS channel (acknowledgements). {response_time} in an FAQ
         # answer is the corpus author's figure (e-mail response times), else the e-mail channel's.
-        vals["deadline"] = self._deadline(loc, policy, req.now)
+        # "we will get back to you {deadline}" promises the follow-up, not the first reply (this draft):
+        # never sooner than an hour ("within 5 minutes" on chat is a promise no team keeps)
+        follow = policy if policy.response_minutes >= _MIN_FOLLOW_UP else replace(policy, response_minutes=_MIN_FOLLOW_UP)
+        vals["deadline"] = self._deadline(loc, follow, req.now)
         vals["response_time"] = (_corpus_default("response_time", lang, defaults)
                                  or self._deadline(loc, s.channel("email"), None))
         vals["team_name"] = s.team_for(lang)
@@ -895,6 +948,54 @@ def _drop_cheerful_opener(body: str, loc: Locale, notes: list[str]) -> str:
         return body
     notes.append(f"left out the cheerful opener {m.group(1).strip()!r} for an unhappy customer")
     return body[m.end():]
+
+
+_DURATION = {
+    "en": r"(working |business )?(days?|weeks?|hours?)",
+    "de": r"(werktag\w*|arbeitstag\w*|tag\w*|woche\w*|stunde\w*)",
+    "hu": r"(munkanap\w*|nap\w*|hét\w*|het[ei]\w*|órá?\w*)",
+    "sr": r"(radn\w+ )?(dan\w*|nedelj\w*|nedjelj\w*|sedmic\w*|tjed\w*|sat\w*)",
+}
+_DURATION["hr"] = _DURATION["bs"] = _DURATION["me"] = _DURATION["sr"]
+_NUMBER = r"(\d+|one|two|three|a few|einem|einen|einer|zwei|drei|egy|két|három|jednog|jedan|jedne|dva|dve|dvije|tri)"
+
+
+def _states_duration(template: str, lang: str) -> bool:
+    """Whether an answer states a usual time ("2-4 working days", "within one working day", "2 do 4
+    nedelje"): the timeline an overdue customer must not be told again.
+
+    >>> _states_duration("Delivery usually takes 2-4 working days.", "en"), _states_duration("Pay by card.", "en")
+    (True, False)
+    """
+    unit = _DURATION.get(lang)
+    if unit is None:
+        return False
+    pat = _NUMBER + r"(\s*([–-]|to|bis|do|és|-)\s*\d+)?\s+" + unit + r"\b"
+    return re.search(r"\b" + pat, template.lower()) is not None
+
+
+def _without_order_number_request(parts: list[Segment], loc: Locale, notes: list[str]) -> list[Segment]:
+    """The answer without its request for the order number (the customer gave it): the locale's
+    ``order_number_given`` rewrites, applied to the answer's own text only.
+
+    >>> loc = get_locale("en")
+    >>> segs = [Segment("Please send us photos together with the order number, and keep the packaging.")]
+    >>> _without_order_number_request(segs, loc, [])[0].text
+    'Please send us photos, and keep the packaging.'
+    """
+    rules = loc.get("order_number_given") or []
+    out: list[Segment] = []
+    changed = False
+    for seg in parts:
+        text = seg.text
+        if seg.kind == "literal":
+            for pat, rep in rules:
+                text = re.sub(pat, rep, text)
+        changed = changed or text != seg.text
+        out.append(Segment(text, seg.kind, seg.name, seg.fallback) if text != seg.text else seg)
+    if changed:
+        notes.append("the customer gave the order number: the answer no longer asks for it")
+    return out
 
 
 def _strip_emoji(seg: Segment) -> Segment:

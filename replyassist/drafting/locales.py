@@ -55,6 +55,7 @@ def supported_languages() -> tuple[str, ...]:
 _NLP: dict[str, Any] = {}
 _NLP_LOCK = threading.Lock()
 _FALLBACK_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+_LONG_RUN = re.compile(r"\S{101,}")
 
 
 def _nlp(lang: str) -> Any | None:
@@ -77,7 +78,38 @@ def tokenize(text: str, lang: str | None) -> list[tuple[str, int]]:
     nlp = _nlp(lang or "xx")
     if nlp is None:
         return [(m.group(0), m.start()) for m in _FALLBACK_TOKEN.finditer(text)]
-    return [(t.text, t.idx) for t in nlp.make_doc(text) if not t.is_space]
+    if not _LONG_RUN.search(text):
+        return _spacy_tokens(nlp, text)
+    # spaCy's suffix search is quadratic in the length of one whitespace-free run ('😡' * 20000
+    # took 62 s, issue 20): such runs are blanked out for spaCy (same length, offsets hold) and
+    # tokenised by the linear regex tokeniser instead, their first and last 50 characters only
+    # (no word of a lexicon is longer; 20,000 emoji tokens made every lexicon scan slow).
+    blanked = _LONG_RUN.sub(lambda m: " " * len(m.group()), text)
+    toks = _spacy_tokens(nlp, blanked)
+    for run in _LONG_RUN.finditer(text):
+        for a, piece in ((run.start(), run.group()[:50]), (run.end() - 50, run.group()[-50:])):
+            toks += [(m.group(0), a + m.start()) for m in _FALLBACK_TOKEN.finditer(piece)]
+    return sorted(toks, key=lambda tk: tk[1])
+
+
+_SPACY_CHUNK = 100_000
+
+
+def _spacy_tokens(nlp: Any, text: str) -> list[tuple[str, int]]:
+    """spaCy's tokens of ``text`` in pieces of at most 100,000 characters cut at white space: spaCy
+    refuses a text over ``nlp.max_length`` (1,000,000) with a ValueError (issue 20: a 1 MB draft)."""
+    if len(text) <= _SPACY_CHUNK:
+        return [(t.text, t.idx) for t in nlp.make_doc(text) if not t.is_space]
+    out: list[tuple[str, int]] = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + _SPACY_CHUNK)
+        if end < len(text):
+            cut = max(text.rfind(" ", pos, end), text.rfind("\n", pos, end))
+            end = cut + 1 if cut > pos else end
+        out += [(t.text, pos + t.idx) for t in nlp.make_doc(text[pos:end]) if not t.is_space]
+        pos = end
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

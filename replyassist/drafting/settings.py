@@ -237,6 +237,15 @@ class DraftSettings:
       these the entry has is used before machine translation or the corpus default language.
       Default: Bosnian, Croatian and Serbian for each other (the detector cannot always tell them
       apart, see models/langid/README.md); ``{}`` turns it off.
+    - ``answer_in_other_language``: when the answer is missing in the customer's language (and in
+      its close languages) and no translation is available (no translator, or it failed): False
+      (default) drafts a holding reply
+      in the customer's language and puts the entry and the languages it has in the notes; True
+      drafts the answer in another language the entry has (the corpus default first).
+    - ``overdue_reply``: when the customer has already waited longer than a normal timeline (the
+      situation qualifier ``overdue``: "three weeks", "fourth e-mail") and the answer would recite
+      that timeline ("usually 2-4 working days"), replace it with a line saying this takes too long
+      and the case is being checked (default True).
     """
 
     formality: str = "mirror"
@@ -253,6 +262,8 @@ class DraftSettings:
     default_channel: str = "email"
     opening_hours: Any = None
     answer_on_suggest: bool = True
+    answer_in_other_language: bool = False
+    overdue_reply: bool = True
     keep_latin: tuple[str, ...] = ()
     empathy: bool = True
     history_reference: bool = True
@@ -267,7 +278,8 @@ class DraftSettings:
             raise ConfigError(f"drafting.default_register must be one of {REGISTERS}, got {self.default_register!r}.")
         if self.sign_off not in SIGN_OFF:
             raise ConfigError(f"drafting.sign_off must be one of {SIGN_OFF}, got {self.sign_off!r}.")
-        for name in ("emoji_allowed", "answer_on_suggest", "empathy", "history_reference"):
+        for name in ("emoji_allowed", "answer_on_suggest", "empathy", "history_reference", "answer_in_other_language",
+                     "overdue_reply"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"drafting.{name} must be true or false, got {getattr(self, name)!r}.")
         if isinstance(self.words_to_avoid, str) or not all(isinstance(w, str) and w.strip() for w in self.words_to_avoid):

@@ -66,6 +66,14 @@ class GapSettings:
       is the gap's mean weight ``0.5 ** (age_days / half_life_days)`` (age from the newest message
       in the log) divided by the same mean over the whole log (1.0 without timestamps).
     - ``language_gap_min``: smallest number of messages for a language gap to be reported.
+    - ``cluster_method``: ``"exact"`` (k-means micro-clusters with full Lloyd rounds, then average
+      linkage: the method of the first versions), ``"scalable"`` (mini-batch k-means micro-clusters,
+      then the same linkage), or ``"auto"`` (default): scalable above ``scalable_above`` candidates
+      (20,000), where the full Lloyd rounds dominate the run (see ``docs/gaps.md``).
+    - ``sentiment_scope``: ``"all"`` (default) runs sentiment on every message; ``"reported"`` only
+      on the messages whose sentiment the report uses (unanswered ones, for the gaps' negative
+      share, and language-gap candidates); the others get ``sentiment=None`` in ``messages.csv``.
+      For very large logs, where sentiment is one of the dearest stages.
     """
 
     gap_bands: tuple[str, ...] = ("no_match",)
@@ -86,6 +94,9 @@ class GapSettings:
     period: str = "auto"
     batch_size: int = 2048
     seed: int = 0
+    cluster_method: str = "auto"
+    scalable_above: int = 20000
+    sentiment_scope: str = "all"
 
     def __post_init__(self) -> None:
         self.gap_bands = tuple(self.gap_bands)
@@ -105,6 +116,12 @@ class GapSettings:
             raise ConfigError(f"GapSettings.rephrase_agreement must be between 0 and 1, got {self.rephrase_agreement!r}.")
         if self.half_life_days <= 0 or self.negativity_weight < 0:
             raise ConfigError("GapSettings.half_life_days must be > 0 and negativity_weight >= 0.")
+        if self.cluster_method not in ("auto", "exact", "scalable"):
+            raise ConfigError(f"GapSettings.cluster_method must be auto, exact or scalable, got {self.cluster_method!r}.")
+        if not isinstance(self.scalable_above, int) or isinstance(self.scalable_above, bool) or self.scalable_above < 1:
+            raise ConfigError(f"GapSettings.scalable_above must be a positive integer, got {self.scalable_above!r}.")
+        if self.sentiment_scope not in ("all", "reported"):
+            raise ConfigError(f"GapSettings.sentiment_scope must be all or reported, got {self.sentiment_scope!r}.")
         if self.period not in ("auto", "day", "week", "month"):
             raise ConfigError(f"GapSettings.period must be auto, day, week or month, got {self.period!r}.")
 
@@ -228,6 +245,9 @@ class GapReport:
     settings: GapSettings
     stats: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    #: How the run was executed (engine, workers, partitions, resumed partitions, dashboard link);
+    #: not part of the report's content, so two runs of one log compare equal whatever the engine.
+    run: dict[str, Any] = field(default_factory=dict, compare=False)
 
     SCHEMA = "replyassist.gaps/1"
 
@@ -435,98 +455,152 @@ def _title_from(text: str) -> str:
 
 # --------------------------------------------------------------------------- main entry point
 
-def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any = None, detector: Any = None,
-                 signals: Any = None, settings: GapSettings | Mapping[str, Any] | None = None,
-                 cache_dir: str | Path | None = None, progress: bool | Callable[[str, int, int], None] = True,
-                 text_column: str | None = None) -> GapReport:
-    """Run the FAQ-gap analysis over a message log.
+@dataclass
+class MessageStages:
+    """What the per-message stages (prepare, language, encode, match, sentiment) produced for a run
+    of rows, in row order: one partition of the Dask engine, or the whole log in-process."""
 
-    ``messages``: a CSV/TSV/JSONL path, a list of strings or dicts, a pandas DataFrame, or a
-    :class:`MessageLog` (see :func:`read_messages`). ``corpus``: a :class:`FaqCorpus` or its folder.
+    rows: list[Any]
+    clean: list[str]
+    display: list[str]
+    bad: list[BadRow]
+    languages: list[str | None]
+    scripts: list[str | None]
+    vectors: np.ndarray
+    bands: list[str]
+    top_ids: list[str | None]
+    top_scores: list[float]
+    confidences: list[float]
+    sentiment: list[str | None]
+    sentiment_error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
-    Stages are injectable (each defaults to the library's own): ``embedder`` (anything with
-    ``encode(texts) -> (n, d)``; default ``CachedEmbedder(get_embedder("e5-small"))``), ``index``
-    (anything with ``search(vectors, texts=, languages=) -> [MatchResult]``; default
-    :class:`replyassist.matching.FaqIndex`), ``detector`` (``LanguageDetector``-like with
-    ``detect(text, hints=)``, a callable ``text -> language``, or ``False`` to trust a language
-    column only), ``signals`` (``SignalAnalyzer``-like; ``False`` to skip sentiment).
+    @classmethod
+    def concat(cls, parts: Sequence["MessageStages"], dim: int) -> "MessageStages":
+        """Join partitions in order (an empty list gives an empty result of dimension ``dim``)."""
+        def cat(name: str) -> list[Any]:
+            return [x for p in parts for x in getattr(p, name)]
+        vecs = [p.vectors for p in parts if len(p.vectors)]
+        timings: dict[str, float] = {}
+        for p in parts:
+            for k, v in p.timings.items():
+                timings[k] = timings.get(k, 0.0) + v
+        err = next((p.sentiment_error for p in parts if p.sentiment_error), None)
+        return cls(rows=cat("rows"), clean=cat("clean"), display=cat("display"),
+                   bad=sorted(cat("bad"), key=lambda b: b.row), languages=cat("languages"), scripts=cat("scripts"),
+                   vectors=np.concatenate(vecs) if vecs else np.zeros((0, dim), dtype=np.float32),
+                   bands=cat("bands"), top_ids=cat("top_ids"), top_scores=cat("top_scores"),
+                   confidences=cat("confidences"), sentiment=cat("sentiment"), sentiment_error=err, timings=timings)
 
-    Resuming: vectors are cached per text by ``CachedEmbedder``; languages and sentiment per text
-    in ``cache_dir/gaps-stages.sqlite`` (``cache_dir`` default: the library cache folder). A re-run
-    after an interruption recomputes nothing that was finished; clustering and the report are
-    recomputed (seconds; deterministic).
 
-    >>> report = analyze_gaps(["Do you sell gift cards?"] * 3, "faq_corpus/shop", progress=False)  # doctest: +SKIP
-    """
-    t_all = time.perf_counter()
+def default_components(corpus: Any, *, index: Any = None, embedder: Any = None, detector: Any = None,
+                       signals: Any = None, cache_root: Path) -> tuple[Any, Any, Any, Any]:
+    """Fill in the library's own stages where ``None`` was given: ``(index, embedder, detector, signals)``.
+
+    ``embedder`` may be a name (``"e5-small"``, ``"e5-static"``, ...): embedders that are worth
+    caching (``cacheable``, e.g. e5) are wrapped in a :class:`CachedEmbedder` under ``cache_root``."""
+    if embedder is None or isinstance(embedder, str):
+        from ..embeddings import CachedEmbedder, get_embedder
+        inner = get_embedder(embedder or "e5-small")
+        embedder = (CachedEmbedder(inner, cache_root / "embeddings.sqlite") if getattr(inner, "cacheable", True)
+                    else inner)
+    if index is None:
+        index = _LazyIndex(corpus, embedder, cache_root / "index")
+    if detector is None:
+        from ..language import LanguageDetector
+        detector = LanguageDetector()
+    if signals is None:
+        try:
+            from ..signals import SignalAnalyzer
+            signals = SignalAnalyzer()
+        except ImportError:  # pragma: no cover - signals stage missing
+            signals = False
+    return index, embedder, detector, signals
+
+
+class _LazyIndex:
+    """The default FAQ index, built on the first search: after the messages are encoded, so that an
+    interrupted encoding resumes before the FAQ is encoded (both go through the same cache)."""
+
+    def __init__(self, corpus: Any, embedder: Any, cache_dir: Path) -> None:
+        self.corpus, self.embedder, self.cache_dir = corpus, embedder, cache_dir
+        self._index: Any = None
+
+    def get(self) -> Any:
+        if self._index is None:
+            from ..matching import FaqIndex
+            self._index = FaqIndex(self.corpus, self.embedder, index_settings(self.embedder), cache_dir=self.cache_dir)
+        return self._index
+
+    def search(self, *args: Any, **kw: Any) -> Any:
+        return self.get().search(*args, **kw)
+
+
+def index_settings(embedder: Any, settings: Any = None) -> Any:
+    """The matcher settings for the gap analysis with ``embedder``: as given (default
+    ``MatchSettings()``), except that with a static embedder (``cacheable = False``, e.g.
+    ``e5-static``) the English second opinion is off: it runs a MiniLM transformer on every
+    English message, which would cost more than all the other stages of a huge log together."""
+    import dataclasses
+
+    from ..matching import MatchSettings
+    s = settings if settings is not None else MatchSettings()
+    inner = getattr(embedder, "inner", embedder)
+    if not getattr(inner, "cacheable", True) and s.second_embedder is not None:
+        s = dataclasses.replace(s, second_embedder=None)
+    return s
+
+
+def run_message_stages(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, detector: Any, signals: Any,
+                       settings: GapSettings, cache_root: Path,
+                       progress: Callable[[str, int], Callable[..., None]]) -> MessageStages:
+    """Prepare, language, encode, match and sentiment for ``rows`` (``MessageRow``), in order.
+
+    Every result depends on the message alone (never on the other rows of the batch), so running
+    the log in partitions gives the same results as running it at once; that is what makes the
+    Dask engine's report identical to the in-process one."""
+    st = settings
+    prog = progress
     timings: dict[str, float] = {}
-    st = settings if isinstance(settings, GapSettings) else GapSettings.from_dict(settings or {})
-    prog = make_progress(progress)
-
-    t0 = time.perf_counter()
-    if not hasattr(corpus, "entries"):
-        from ..corpus import load_corpus
-        corpus = load_corpus(corpus)
-    log = read_messages(messages, text_column=text_column)
-    timings["read"] = time.perf_counter() - t0
-
     # ---- prepare (validate/clean; PII spans) ----
     t0 = time.perf_counter()
-    bad = list(log.bad)
-    rows, clean, display = [], [], []
-    p = prog("prepare", len(log.rows))
-    for n, r in enumerate(log.rows, 1):
+    bad: list[BadRow] = []
+    kept, clean, display = [], [], []
+    p = prog("prepare", len(rows))
+    for n, r in enumerate(rows, 1):
         try:
             pm = prepare_message(r.text)
         except InputError as exc:
             bad.append(BadRow(r.row, f"empty after cleaning ({exc.message.split('.')[0].lower()})", r.line,
                               mask_pii(_preview(r.text, 80))))
         else:
-            rows.append(r)
+            kept.append(r)
             clean.append(pm.clean)
             display.append(mask_pii(pm.text, pm.pii))
-        if n % 2000 == 0 or n == len(log.rows):
+        if n % 2000 == 0 or n == len(rows):
             p(n)
-    bad.sort(key=lambda b: b.row)
     timings["prepare"] = time.perf_counter() - t0
-    n_msg = len(rows)
-    if log.total != n_msg + len(bad):  # pragma: no cover - invariant
-        raise DataError(f"Internal accounting error: {log.total} rows read, {n_msg} processed + {len(bad)} bad.")
-
-    run_notes: list[str] = []
-    cache_root = Path(cache_dir) if cache_dir is not None else None
-    if cache_root is None:
-        from ..embeddings import default_cache_dir
-        cache_root = default_cache_dir()
+    n_msg = len(kept)
+    sentiment_error: str | None = None
     stage_cache = StageCache(cache_root / "gaps-stages.sqlite")
     try:
         # ---- language ----
         t0 = time.perf_counter()
-        if detector is None:
-            from ..language import LanguageDetector
-            detector = LanguageDetector()
         corpus_langs = tuple(corpus.languages)
-        langs_scripts = _detect_languages(clean, [r.language for r in rows], detector, corpus_langs, stage_cache,
+        langs_scripts = _detect_languages(clean, [r.language for r in kept], detector, corpus_langs, stage_cache,
                                           prog("language", n_msg), st.batch_size)
         languages = [ls[0] or (r.language if r.language and len(r.language) <= 3 else None)
-                     for ls, r in zip(langs_scripts, rows)]
+                     for ls, r in zip(langs_scripts, kept)]
         scripts = [ls[1] for ls in langs_scripts]
         timings["language"] = time.perf_counter() - t0
 
         # ---- encode (once per message, batched, cached) ----
         t0 = time.perf_counter()
-        if embedder is None:
-            from ..embeddings import CachedEmbedder, get_embedder
-            embedder = CachedEmbedder(get_embedder("e5-small"), cache_root / "embeddings.sqlite")
-        pe = prog("encoding", n_msg)
-        vectors = _encode(embedder, clean, pe, st.batch_size)
+        vectors = _encode(embedder, clean, prog("encoding", n_msg), st.batch_size)
         timings["encode"] = time.perf_counter() - t0
 
         # ---- match ----
         t0 = time.perf_counter()
-        if index is None:
-            from ..matching import FaqIndex
-            index = FaqIndex(corpus, embedder, cache_dir=cache_root / "index")
         pm_ = prog("matching", n_msg)
         bands: list[str] = []
         top_ids: list[str | None] = []
@@ -547,23 +621,154 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
 
         # ---- sentiment ----
         t0 = time.perf_counter()
-        if signals is None:
-            try:
-                from ..signals import SignalAnalyzer
-                signals = SignalAnalyzer()
-            except ImportError:
-                signals = False
-        channels = [r.channel for r in rows]
+        channels = [r.channel for r in kept]
+        inner = getattr(embedder, "inner", embedder)
         try:
-            sentiment = _sentiments(clean, vectors, languages, channels, signals, stage_cache,
-                                    prog("sentiment", n_msg), st.batch_size)
+            if signals not in (None, False) and getattr(inner, "head_compatible", True) is False:
+                # the sentiment head was trained on e5 vectors; on static ones it is near chance
+                sentiment: list[str | None] = [None] * n_msg
+                sentiment_error = (f"the embedder {getattr(inner, 'model_id', '?')} gives vectors the sentiment "
+                                   "head was not trained on (on them it is near chance, see "
+                                   "benchmarks/results/static_embedder.md); use e5-small for negativity")
+            elif st.sentiment_scope == "reported" and n_msg:
+                need = np.nonzero(_reported_mask(bands, confidences, top_ids, languages, corpus, st))[0]
+                sentiment = [None] * n_msg
+                sub = _sentiments([clean[i] for i in need], vectors[need], [languages[i] for i in need],
+                                  [channels[i] for i in need], signals, stage_cache,
+                                  prog("sentiment", len(need)), st.batch_size)
+                for i, lab in zip(need.tolist(), sub):
+                    sentiment[i] = lab
+            else:
+                sentiment = _sentiments(clean, vectors, languages, channels, signals, stage_cache,
+                                        prog("sentiment", n_msg), st.batch_size)
         except (ReplyAssistError, ValueError, RuntimeError) as exc:  # e.g. a sentiment head for other vectors
             sentiment = [None] * n_msg
-            signals = False
-            run_notes.append(f"Sentiment not available, negativity is not used in the ranking: {exc}")
+            sentiment_error = str(exc)
         timings["sentiment"] = time.perf_counter() - t0
     finally:
         stage_cache.close()
+    return MessageStages(rows=list(kept), clean=clean, display=display, bad=bad, languages=languages,
+                         scripts=scripts, vectors=vectors, bands=bands, top_ids=top_ids, top_scores=top_scores,
+                         confidences=confidences, sentiment=sentiment, sentiment_error=sentiment_error,
+                         timings=timings)
+
+
+def _reported_mask(bands: Sequence[str], confidences: Sequence[float], top_ids: Sequence[str | None],
+                   languages: Sequence[str | None], corpus: Any, st: GapSettings) -> np.ndarray:
+    """Messages whose sentiment the report uses: unanswered (clustered into gaps) and language-gap
+    candidates (answered by an entry without an answer in the message's language)."""
+    un = np.isin(np.array(bands, dtype=object), list(st.gap_bands))
+    if st.unanswered_below is not None:
+        un |= np.asarray(confidences) < st.unanswered_below
+    out = un.copy()
+    answers: dict[str, set[str]] = {}
+    for i in np.nonzero(~un)[0].tolist():
+        fid, lg = top_ids[i], languages[i]
+        if fid is None or not lg:
+            continue
+        if fid not in answers:
+            try:
+                answers[fid] = set(corpus.get(fid).answers)
+            except KeyError:
+                answers[fid] = set()
+        out[i] = lg not in answers[fid]
+    return out
+
+
+def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any = None, detector: Any = None,
+                 signals: Any = None, settings: GapSettings | Mapping[str, Any] | None = None,
+                 cache_dir: str | Path | None = None, progress: bool | Callable[[str, int, int], None] = True,
+                 text_column: str | None = None, engine: str = "inprocess", scheduler: str | None = None,
+                 workers: int | None = None, partition_size: int | None = None,
+                 checkpoint_dir: str | Path | None = None) -> GapReport:
+    """Run the FAQ-gap analysis over a message log.
+
+    ``messages``: a CSV/TSV/JSONL path, a list of strings or dicts, a pandas DataFrame, or a
+    :class:`MessageLog` (see :func:`read_messages`). ``corpus``: a :class:`FaqCorpus` or its folder.
+
+    Stages are injectable (each defaults to the library's own): ``embedder`` (anything with
+    ``encode(texts) -> (n, d)``, or a name such as ``"e5-static"``; default
+    ``CachedEmbedder(get_embedder("e5-small"))``), ``index``
+    (anything with ``search(vectors, texts=, languages=) -> [MatchResult]``; default
+    :class:`replyassist.matching.FaqIndex`), ``detector`` (``LanguageDetector``-like with
+    ``detect(text, hints=)``, a callable ``text -> language``, or ``False`` to trust a language
+    column only), ``signals`` (``SignalAnalyzer``-like; ``False`` to skip sentiment).
+
+    ``engine``: ``"inprocess"`` (default) or ``"dask"``: the per-message stages run as partitions
+    of ``partition_size`` messages on a Dask cluster (``scheduler="tcp://host:8786"``, or a local
+    cluster of ``workers`` processes when no address is given); models load once per worker, the
+    FAQ index is built once here and shipped as vectors, finished partitions are checkpointed in
+    ``checkpoint_dir`` (default ``cache_dir/gaps-partitions``) so a re-run resumes. The report is
+    the same as in-process whatever the number of workers. See ``docs/gaps.md``.
+
+    Resuming: vectors are cached per text by ``CachedEmbedder``; languages and sentiment per text
+    in ``cache_dir/gaps-stages.sqlite`` (``cache_dir`` default: the library cache folder). A re-run
+    after an interruption recomputes nothing that was finished; clustering and the report are
+    recomputed (seconds; deterministic).
+
+    >>> report = analyze_gaps(["Do you sell gift cards?"] * 3, "faq_corpus/shop", progress=False)  # doctest: +SKIP
+    >>> report = analyze_gaps("big_log.csv", "faq_corpus/shop", embedder="e5-static",
+    ...                       engine="dask", workers=2)                                        # doctest: +SKIP
+    """
+    t_all = time.perf_counter()
+    timings: dict[str, float] = {}
+    st = settings if isinstance(settings, GapSettings) else GapSettings.from_dict(settings or {})
+    if engine not in ("inprocess", "dask"):
+        raise ConfigError(f"engine must be 'inprocess' or 'dask', got {engine!r}.")
+    if scheduler is not None and engine != "dask":
+        raise ConfigError("A scheduler address needs engine='dask' (--engine dask --scheduler tcp://host:8786).")
+    prog = make_progress(progress)
+
+    t0 = time.perf_counter()
+    if not hasattr(corpus, "entries"):
+        from ..corpus import load_corpus
+        corpus = load_corpus(corpus)
+    log = read_messages(messages, text_column=text_column)
+    timings["read"] = time.perf_counter() - t0
+
+    cache_root = Path(cache_dir) if cache_dir is not None else None
+    if cache_root is None:
+        from ..embeddings import default_cache_dir
+        cache_root = default_cache_dir()
+    run_info: dict[str, Any] = {"engine": engine}
+    if engine == "dask":
+        from ._engine_dask import run_dask
+        ms, run_info = run_dask(log.rows, corpus, index=index, embedder=embedder, detector=detector, signals=signals,
+                                settings=st, cache_root=cache_root, scheduler=scheduler, workers=workers,
+                                partition_size=partition_size, checkpoint_dir=checkpoint_dir, progress=progress)
+        embedder = run_info.pop("_driver_embedder")
+        timings["partitions_wall"] = run_info.get("wall_seconds", 0.0)
+    else:
+        t0 = time.perf_counter()
+        index, embedder, detector, signals = default_components(corpus, index=index, embedder=embedder,
+                                                                detector=detector, signals=signals,
+                                                                cache_root=cache_root)
+        timings["load"] = time.perf_counter() - t0
+        ms = run_message_stages(log.rows, corpus, index=index, embedder=embedder, detector=detector,
+                                signals=signals, settings=st, cache_root=cache_root, progress=prog)
+    timings.update(ms.timings)
+    return _finish_report(log, ms, corpus, embedder, st, prog, timings, t_all, signals_off=signals is False,
+                          run_info=run_info)
+
+
+def _finish_report(log: Any, ms: MessageStages, corpus: Any, embedder: Any, st: GapSettings,
+                   prog: Callable[[str, int], Callable[..., None]], timings: dict[str, float], t_all: float, *,
+                   signals_off: bool, run_info: dict[str, Any]) -> GapReport:
+    """Coverage, clustering, gap description and the report, from the per-message results."""
+    rows, clean, display, languages, scripts = ms.rows, ms.clean, ms.display, ms.languages, ms.scripts
+    vectors, bands, top_ids, top_scores, confidences = ms.vectors, ms.bands, ms.top_ids, ms.top_scores, ms.confidences
+    sentiment = ms.sentiment
+    bad = sorted(list(log.bad) + list(ms.bad), key=lambda b: b.row)
+    n_msg = len(rows)
+    if log.total != n_msg + len(bad):  # pragma: no cover - invariant
+        raise DataError(f"Internal accounting error: {log.total} rows read, {n_msg} processed + {len(bad)} bad.")
+    run_notes: list[str] = []
+    signals_available = not signals_off
+    if ms.sentiment_error:
+        sentiment = [None] * n_msg
+        signals_available = False
+        run_notes.append(f"Sentiment not available, negativity is not used in the ranking: {ms.sentiment_error}")
+    channels = [r.channel for r in rows]
 
     # ---- coverage ----
     t0 = time.perf_counter()
@@ -583,7 +788,9 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
     labels_sub = cluster_vectors(Xc[gap_idx], threshold=st.cluster_threshold, min_size=st.min_gap_size,
                                  max_micro=st.max_micro_clusters, seed=st.seed,
                                  languages=[languages[i] for i in gap_idx],
-                                 cross_language_bonus=st.cross_language_bonus) if len(gap_idx) else np.zeros(0, int)
+                                 cross_language_bonus=st.cross_language_bonus,
+                                 method=st.cluster_method, scalable_above=st.scalable_above,
+                                 ) if len(gap_idx) else np.zeros(0, int)
     pc(1)
     labels = np.full(n_msg, -1, dtype=np.int64)
     labels[gap_idx] = labels_sub
@@ -610,12 +817,12 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
     unclustered = int(((labels < 0) & gap_mask).sum())
     stats = {"unanswered": unanswered, "in_gaps": unanswered - unclustered, "gap_count": len(gaps),
              "languages": _count(languages),
-             "sentiment_available": signals is not False}
+             "sentiment_available": signals_available}
     timings["total"] = time.perf_counter() - t_all
     return GapReport(corpus_name=getattr(corpus, "name", "corpus"), source=log.source, total_rows=log.total,
                      processed=n_msg, bad_rows=bad, notes=list(log.notes) + run_notes, coverage=coverage, gaps=gaps,
                      language_gaps=lang_gaps, messages=messages_out, unclustered=unclustered, settings=st,
-                     stats=stats, timings=timings)
+                     stats=stats, timings=timings, run=run_info)
 
 
 def _encode(embedder: Any, texts: list[str], progress: Callable[..., None], batch: int) -> np.ndarray:
@@ -690,7 +897,7 @@ def _describe_gaps(labels: np.ndarray, rows: Sequence[Any], clean: Sequence[str]
     has_sent = any(s is not None for s in sentiment)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n_gaps + 1))
-    drafts = []
+    drafts: list[dict[str, Any]] = []
     for g in range(n_gaps):
         idx = order[bounds[g]:bounds[g + 1]]
         langs = _count([languages[i] for i in idx])

@@ -27,6 +27,22 @@ def add_gaps_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
                         help="cluster only messages with no match (default: also those with only a suggestion)")
     parser.add_argument("--no-sentiment", action="store_true", help="skip sentiment (negativity is then unknown)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--mask-names", action="store_true",
+                        help="also replace names by [NAME]: the customer-name column's, after greetings, in sign-offs")
+    add_engine_arguments(parser)
+    return parser
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--engine``, ``--scheduler``, ``--workers``, ``--partition-size``, ``--checkpoint-dir``."""
+    parser.add_argument("--engine", choices=["inprocess", "dask"], default="inprocess",
+                        help="inprocess (default) or dask: per-message stages as partitions on a Dask cluster")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address (tcp://host:8786); default with --engine dask: a local cluster")
+    parser.add_argument("--workers", type=int, default=None, help="local Dask cluster size (default 2)")
+    parser.add_argument("--partition-size", type=int, default=None, help="messages per Dask partition (default 20000)")
+    parser.add_argument("--checkpoint-dir", default=None,
+                        help="where finished partitions are kept for resuming (default <cache-dir>/gaps-partitions)")
     return parser
 
 
@@ -34,7 +50,9 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
                  settings: str | Path | None = None, text_column: str | None = None, embedder: str | None = None,
                  cache_dir: str | Path | None = None, threshold: float | None = None, min_gap_size: int | None = None,
                  include_suggest: bool | None = None, no_sentiment: bool = False, progress: bool = True,
-                 no_progress: bool = False, stdout: Any = None, stderr: Any = None, **_: Any) -> int:
+                 no_progress: bool = False, stdout: Any = None, stderr: Any = None, engine: str = "inprocess",
+                 scheduler: str | None = None, workers: int | None = None, partition_size: int | None = None,
+                 checkpoint_dir: str | Path | None = None, mask_names: bool = False, **_: Any) -> int:
     """Run the analysis and write the report; returns the exit code (0 ok, 2 bad input/settings).
 
     ``settings``: an optional TOML/YAML settings file (the library's keys, plus a ``[gaps]`` table
@@ -45,8 +63,10 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
     """
     from ..embeddings import CachedEmbedder, default_cache_dir, get_embedder
     from ._analysis import GapSettings, analyze_gaps
+    from ._writers import check_output_dir
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
+        check_output_dir(out_dir)  # a file or an unwritable path is an error before any work (issue 20)
         from ..settings import load_settings
         lib = load_settings(settings)
         opts = dataclasses.asdict(lib.gaps) if dataclasses.is_dataclass(lib.gaps) else {}
@@ -58,18 +78,25 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
             opts["gap_bands"] = ("suggest", "no_match") if include_suggest else ("no_match",)
         gap_settings = GapSettings.from_dict(opts)
         root = Path(cache_dir or lib.cache_dir or default_cache_dir())
-        emb = CachedEmbedder(get_embedder(embedder or lib.embedder), root / "embeddings.sqlite")
+        inner = get_embedder(embedder or lib.embedder)  # a static embedder is not worth a cache
+        emb = CachedEmbedder(inner, root / "embeddings.sqlite") if getattr(inner, "cacheable", True) else inner
         index = None
         if lib.matching is not None:
             from ..corpus import load_corpus
             from ..matching import FaqIndex
             corpus = load_corpus(corpus_path)
-            index = FaqIndex(corpus, emb, lib.matching, cache_dir=root / "index")
+            from ._analysis import index_settings  # no transformer second opinion with a static embedder
+            index = FaqIndex(corpus, emb, index_settings(emb, lib.matching), cache_dir=root / "index")
         else:  # pragma: no cover - Settings always fills matching
             corpus = corpus_path
-        report = analyze_gaps(messages_path, corpus, index=index, embedder=emb, settings=gap_settings, cache_dir=root,
+        messages: Any = messages_path
+        if mask_names:  # names are replaced as the log is read (docs/robustness.md)
+            from ._io import read_messages
+            messages = read_messages(messages_path, text_column=text_column, mask_names=True)
+        report = analyze_gaps(messages, corpus, index=index, embedder=emb, settings=gap_settings, cache_dir=root,
                               signals=False if no_sentiment else None, progress=progress and not no_progress,
-                              text_column=text_column)
+                              text_column=text_column, engine=engine, scheduler=scheduler, workers=workers,
+                              partition_size=partition_size, checkpoint_dir=checkpoint_dir)
         paths = report.write(out_dir)
     except ReplyAssistError as exc:
         print(f"replyassist: error: {exc}", file=err)
@@ -83,6 +110,10 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
     for lg in report.language_gaps[:3]:
         print(f"  language gap: {lg.faq_id} has no {lg.language} answer; {lg.count} messages asked in {lg.language}",
               file=out)
+    if report.run.get("engine") == "dask":
+        r = report.run
+        print(f"Dask: {r.get('partitions')} partitions ({r.get('resumed_partitions')} resumed from {r.get('checkpoints')}), "
+              f"{r.get('workers')} workers" + (f", dashboard {r['dashboard']}" if r.get("dashboard") else ""), file=out)
     print(f"Report: {paths[0]}", file=out)
     return 0
 
@@ -93,4 +124,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     return run_gaps_cli(a.messages, a.corpus, a.out, text_column=a.text_column, embedder=a.embedder,
                         cache_dir=a.cache_dir, threshold=a.threshold, min_gap_size=a.min_gap_size,
-                        settings=a.settings, include_suggest=False if a.only_no_match else None, no_sentiment=a.no_sentiment, no_progress=a.no_progress)
+                        settings=a.settings, include_suggest=False if a.only_no_match else None, no_sentiment=a.no_sentiment, no_progress=a.no_progress,
+                        engine=a.engine, scheduler=a.scheduler, workers=a.workers, partition_size=a.partition_size,
+                        checkpoint_dir=a.checkpoint_dir, mask_names=a.mask_names)

@@ -3,8 +3,9 @@
 Two stages:
 
 1. **Micro-clusters.** Up to ``max_micro`` points are kept as they are; a larger set is first
-   summarised by seeded k-means (k-means++ initialisation on a sample, a few Lloyd rounds in
-   chunks) into ``max_micro`` tight micro-clusters.
+   summarised by seeded k-means (random distinct points as seeds, a few Lloyd rounds in chunks;
+   above ``scalable_above`` points mini-batch k-means, :func:`minibatch_kmeans`, which fits on a
+   fixed number of points and passes over all of them once) into ``max_micro`` micro-clusters.
 2. **Average linkage with a threshold** over the micro-clusters. For L2-normalised vectors the
    mean cosine between every member of A and every member of B is ``dot(S_A, S_B) / (n_A n_B)``
    with ``S`` the sum of the members' vectors, so merging on summed vectors is *exact* average
@@ -29,7 +30,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["cluster_vectors", "kmeans", "average_linkage", "center_by_language", "normalise_rows"]
+__all__ = ["cluster_vectors", "kmeans", "minibatch_kmeans", "average_linkage", "center_by_language", "normalise_rows",
+           "SCALABLE_ABOVE"]
+
+#: Above this many candidates ``method="auto"`` summarises them with mini-batch k-means.
+SCALABLE_ABOVE = 20000
 
 
 def normalise_rows(X: np.ndarray) -> np.ndarray:
@@ -95,6 +100,60 @@ def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iterations: int = 6, chunk: 
     return labels.astype(np.int64)
 
 
+def minibatch_kmeans(X: np.ndarray, k: int, *, seed: int = 0, batch: int = 4096, samples_per_center: int = 200,
+                     max_epochs: float = 3.0, chunk: int = 8192,
+                     progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Seeded spherical mini-batch k-means (Sculley 2010); returns labels ``0..k'-1``.
+
+    Same start as :func:`kmeans` (``k`` distinct points drawn with ``default_rng(seed)``), then
+    mini-batches of ``batch`` points (a seeded permutation, read in order) move each centre
+    towards the mean of the points assigned to it with a per-centre learning rate
+    ``1 / (points it has seen)``. It stops after ``samples_per_center * k`` points (at most
+    ``max_epochs`` passes): the cost of fitting does not grow with ``n``. One final chunked pass
+    assigns every point: ``O(n k d)`` once, instead of once per Lloyd round.
+
+    >>> rng = np.random.default_rng(1)
+    >>> X = normalise_rows(np.repeat(np.eye(4, 16), 50, axis=0) + 0.05 * rng.normal(size=(200, 16)))
+    >>> len(set(minibatch_kmeans(X, 4, seed=0, batch=64).tolist()))
+    4
+    """
+    n = len(X)
+    if k >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    centers = X[np.sort(rng.choice(n, size=k, replace=False))].astype(np.float64, copy=True)
+    seen = np.ones(k, dtype=np.float64)  # the seed point counts as seen
+    total = int(min(max_epochs * n, max(samples_per_center * k, batch)))
+    steps = max(1, -(-total // batch))
+    perm = rng.permutation(n)
+    pos = 0
+    for step in range(steps):
+        if pos + batch > n:
+            perm = rng.permutation(n)
+            pos = 0
+        idx = np.sort(perm[pos:pos + batch])
+        pos += batch
+        xb = X[idx]
+        lab = np.argmax(xb @ centers.T.astype(np.float32), axis=1)
+        cnt = np.bincount(lab, minlength=k).astype(np.float64)
+        sums = _group_sums(xb, lab, k)
+        hit = cnt > 0
+        seen[hit] += cnt[hit]
+        eta = (cnt[hit] / seen[hit])[:, None]
+        centers[hit] = (1.0 - eta) * centers[hit] + eta * (sums[hit] / cnt[hit][:, None])
+        nrm = np.linalg.norm(centers[hit], axis=1, keepdims=True)
+        nrm[nrm == 0] = 1.0
+        centers[hit] /= nrm
+        if progress:
+            progress(step + 1, steps)
+    c32 = centers.astype(np.float32)
+    labels = np.empty(n, dtype=np.int64)
+    for s in range(0, n, chunk):
+        labels[s:s + chunk] = np.argmax(X[s:s + chunk] @ c32.T, axis=1)
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels.astype(np.int64)
+
+
 def average_linkage(sums: np.ndarray, counts: np.ndarray, threshold: float, *,
                     langsets: np.ndarray | None = None, bonus: float = 0.0) -> np.ndarray:
     """Merge groups (given by summed member vectors and sizes) while the best mean cross-similarity
@@ -114,7 +173,7 @@ def average_linkage(sums: np.ndarray, counts: np.ndarray, threshold: float, *,
     use_bonus = bonus != 0.0 and langsets is not None and langsets.shape[1] > 1
     if use_bonus:
         L = np.asarray(langsets, dtype=np.float64).copy()
-        known = L.any(axis=1)
+        known: np.ndarray = np.asarray(L.any(axis=1))
 
     def _bonus_row(i: int) -> np.ndarray:
         if not use_bonus or not known[i]:
@@ -181,20 +240,33 @@ def _group_sums(X: np.ndarray, labels: np.ndarray, k: int, chunk: int = 16384) -
 
 def cluster_vectors(X: np.ndarray, *, threshold: float, min_size: int = 3, max_micro: int = 1500, seed: int = 0,
                     progress: Callable[[int, int], None] | None = None,
-                    languages: Sequence[str | None] | None = None, cross_language_bonus: float = 0.0) -> np.ndarray:
+                    languages: Sequence[str | None] | None = None, cross_language_bonus: float = 0.0,
+                    method: str = "auto", scalable_above: int = SCALABLE_ABOVE) -> np.ndarray:
     """Cluster L2-normalised rows of ``X``; returns one label per row, ``-1`` for unclustered.
 
     ``threshold``: minimum mean cosine similarity between the members of two groups for them to
     merge. ``min_size``: smaller groups are left unclustered. See the module docstring.
+
+    ``method``: how more than ``max_micro`` points are summarised into micro-clusters before the
+    linkage: ``"exact"`` (full Lloyd rounds, :func:`kmeans`), ``"scalable"`` (mini-batch,
+    :func:`minibatch_kmeans`) or ``"auto"``: scalable above ``scalable_above`` points.
     """
     X = np.asarray(X, dtype=np.float32)
     n = len(X)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    if method not in ("auto", "exact", "scalable"):
+        raise ValueError(f"method must be auto, exact or scalable, got {method!r}")
     # below max_micro points: exact average linkage over the points; above: k-means micro-clusters
     # (about three points each at least, at most max_micro of them)
-    micro = np.arange(n) if n <= max_micro else kmeans(X, min(max_micro, max(2, n // 3)), seed=seed,
-                                                        progress=progress)
+    k = min(max_micro, max(2, n // 3))
+    scalable = method == "scalable" or (method == "auto" and n > scalable_above)
+    if n <= max_micro:
+        micro = np.arange(n)
+    elif scalable:
+        micro = minibatch_kmeans(X, k, seed=seed, progress=progress)
+    else:
+        micro = kmeans(X, k, seed=seed, progress=progress)
     k = int(micro.max()) + 1
     sums = _group_sums(X, micro, k)
     counts = np.bincount(micro, minlength=k)

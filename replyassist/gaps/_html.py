@@ -234,10 +234,9 @@ def render_html(report: "GapReport") -> str:
 
 def write_html(report: "GapReport", out_dir: str | Path) -> Path:
     """Write ``report.html`` into ``out_dir`` (or to ``out_dir`` itself if it ends in ``.html``)."""
+    from ._writers import atomic_write, check_output_dir
     p = Path(out_dir)
     if p.suffix.lower() not in (".html", ".htm"):
-        p.mkdir(parents=True, exist_ok=True)
-        p = p / "report.html"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_html(report), encoding="utf-8")
-    return p
+        p = check_output_dir(p) / "report.html"
+    # rendered first, then written atomically: a full disk leaves no 0-byte report.html (issue 20)
+    return atomic_write(p, render_html(report))

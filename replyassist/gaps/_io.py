@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import DataError
-from ..text import INVISIBLE, replace_lone_surrogates
+from ..text import INVISIBLE, mask_pii, replace_lone_surrogates
 
 __all__ = ["MessageRow", "BadRow", "MessageLog", "read_messages", "parse_timestamp", "FIELD_ALIASES"]
 
@@ -33,7 +33,11 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "channel": ("channel", "source", "medium"),
     "language": ("language", "lang", "locale", "customer_language"),
     "customer_id": ("customer_id", "customer", "client_id", "user_id", "author_id"),
+    "customer_name": ("customer_name", "name", "author_name", "sender_name", "from_name", "full_name"),
 }
+
+#: Fields never shown in a bad row's preview: customer ids and names are only counted (docs/gaps.md).
+_NOT_PREVIEWED = ("customer_id", "customer_name")
 
 _BAD_ENCODING = re.compile(r"[\udc80-\udcff]")
 
@@ -51,6 +55,7 @@ class MessageRow:
     language: str | None = None
     customer_id: str | None = None
     line: int | None = None
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,13 @@ def parse_timestamp(value: Any) -> datetime | None:
                     continue
             if dt is None:
                 return None
+    if dt is None:
+        return None
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+        except (OverflowError, ValueError):  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC (issue 20)
+            return None
     return dt
 
 
@@ -182,19 +192,32 @@ def _preview(text: Any, n: int = 80) -> str:
 
 
 class _Builder:
-    def __init__(self, source: str, cols: Mapping[str, str]) -> None:
+    def __init__(self, source: str, cols: Mapping[str, str], mask_names: bool = False) -> None:
         self.source = source
         self.cols = cols
+        self.mask_names = mask_names
+        self._hidden = {cols[f] for f in _NOT_PREVIEWED if f in cols}
         self.rows: list[MessageRow] = []
         self.bad: list[BadRow] = []
         self.total = 0
         self.bad_ts: list[int] = []
 
     def add(self, record: Mapping[str, Any], row: int, line: int | None = None) -> None:
+        """Add one input record as a row or as a bad row; nothing in one record stops the run."""
+        n_rows, n_bad, n_total = len(self.rows), len(self.bad), self.total
+        try:
+            self._add(record, row, line)
+        except (RecursionError, ValueError, TypeError, OverflowError, AttributeError) as exc:
+            # e.g. a value nested a thousand levels deep, an object whose str() fails (issue 20)
+            del self.rows[n_rows:], self.bad[n_bad:]
+            self.total = n_total + 1
+            self.bad.append(BadRow(row, f"unreadable row ({type(exc).__name__}: {str(exc)[:80]})", line))
+
+    def _add(self, record: Mapping[str, Any], row: int, line: int | None = None) -> None:
         self.total += 1
         raw = record.get(self.cols["text"])
         if raw is None or (isinstance(raw, float) and raw != raw):
-            self.bad.append(BadRow(row, f"no value in text column {self.cols['text']!r}", line, _preview(_joined(record))))
+            self.bad.append(BadRow(row, f"no value in text column {self.cols['text']!r}", line, _preview(self._joined(record))))
             return
         if not isinstance(raw, str):
             if isinstance(raw, (int, float)):
@@ -207,9 +230,12 @@ class _Builder:
                                    _preview(raw)))
             return
         if not raw.strip():
-            self.bad.append(BadRow(row, "empty text", line, _preview(_joined(record))))
+            self.bad.append(BadRow(row, "empty text", line, _preview(self._joined(record))))
             return
         vals = {f: _clean_value(record.get(c)) for f, c in self.cols.items() if f != "text"}
+        if self.mask_names:  # names after greetings, in sign-offs, and the customer-name column's
+            name = vals.get("customer_name")
+            raw = mask_pii(raw, (), names=[name] if name else True)
         ts_raw = record.get(self.cols["timestamp"]) if "timestamp" in self.cols else None
         ts = parse_timestamp(ts_raw)
         if ts is None and _clean_value(ts_raw) is not None:
@@ -217,7 +243,7 @@ class _Builder:
         lang = vals.get("language")
         self.rows.append(MessageRow(row=row, text=raw, id=vals.get("id"), timestamp=ts, channel=vals.get("channel"),
                                     language=lang.lower() if lang else None, customer_id=vals.get("customer_id"),
-                                    line=line))
+                                    line=line, customer_name=vals.get("customer_name")))
 
     def result(self, columns: Sequence[str], notes: list[str] | None = None) -> MessageLog:
         notes = list(notes or [])
@@ -229,11 +255,13 @@ class _Builder:
                           columns=list(columns), notes=notes)
 
 
-def _joined(record: Mapping[str, Any]) -> str:
-    return " | ".join(f"{k}={v}" for k, v in record.items() if k is not None and v not in (None, ""))
+    def _joined(self, record: Mapping[str, Any]) -> str:
+        """The record's values for a bad row's preview, without customer ids and names."""
+        return " | ".join(f"{k}={v}" for k, v in record.items()
+                          if k is not None and k not in self._hidden and v not in (None, ""))
 
 
-def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> MessageLog:
+def _read_csv(path: Path, text_column: str | None, delimiter: str | None, mask_names: bool = False) -> MessageLog:
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -242,7 +270,9 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
     if not text.strip():
         raise DataError(f"{path} is empty: expected a header line and one message per row.")
     if delimiter is None:
-        sample = text[:20000]
+        # the first lines only: csv.Sniffer's quote regex is quadratic on a long quoted value
+        # (10,000 newlines inside one quoted cell took 1.4 s to sniff; issue 20)
+        sample = "".join(io.StringIO(text[:8192], newline="").readlines()[:20])[:4096]
         try:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
@@ -258,7 +288,7 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
     if len(set(header)) != len(header):
         raise DataError(f"{path}: duplicate column names in the header {header}.")
     cols = _resolve_columns(header, text_column)
-    b = _Builder(str(path), cols)
+    b = _Builder(str(path), cols, mask_names)
     n = 0
     notes: list[str] = []
     offset = 0  # physical lines before the current reader (it restarts after an unbalanced quote)
@@ -278,7 +308,8 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
             continue  # blank line: not a row
         n += 1
         end_line = offset + reader.line_num
-        if end_line > start_line and _runaway_quote(lines[start_line:end_line], delimiter, len(header)):
+        if end_line > start_line and _runaway_quote(lines[start_line - 1], lines[start_line:end_line], delimiter,
+                                                     len(header)):
             # An opening quote that is never closed swallows the following rows into one value.
             # Report this row and read the swallowed lines again as rows of their own.
             b.total += 1
@@ -297,21 +328,37 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None) -> Mes
     return b.result(header, notes)
 
 
-def _runaway_quote(continuation: Sequence[str], delimiter: str, width: int) -> bool:
+def _runaway_quote(opening: str, continuation: Sequence[str], delimiter: str, width: int) -> bool:
     """True when a record that spans several lines looks like an unclosed quote, not a quoted
-    line break: every following line is, on its own, a complete row of the header's width with
-    balanced quotes (the last line of a real quoted line break holds the closing quote: odd)."""
+    line break: every following line is, on its own, a complete row of the header's width, and
+    either all of them have balanced quotes (the quote never closes), or the quote closes on the
+    last one and every following line starts with a value shaped like the opening line's first
+    value (``2``, ``3`` after ``1``; ``msg-002`` after ``msg-001``): rows swallowed up to a stray
+    quote (issue 20: they were lost in the previous row's text without a bad-row entry)."""
     lines = [ln for ln in continuation if ln.strip()]
-    if width < 2 or not lines or any(ln.count('"') % 2 for ln in lines):
+    if width < 2 or not lines or any(ln.count('"') % 2 for ln in lines[:-1]):
         return False
-    return all(len(next(csv.reader([ln], delimiter=delimiter), [])) == width for ln in lines)
+    parsed = [next(csv.reader([ln], delimiter=delimiter), []) for ln in lines]
+    if not all(len(f) == width for f in parsed):
+        return False
+    if lines[-1].count('"') % 2 == 0:
+        return True
+    key = next(csv.reader([opening], delimiter=delimiter), [""])[0].strip()
+    return bool(key) and not key.startswith('"') and all(_shape(f[0]) == _shape(key) for f in parsed)
 
 
-def _read_jsonl(path: Path, text_column: str | None) -> MessageLog:
+def _shape(value: str) -> str:
+    """``"msg-0042"`` -> ``"a-9"``: runs of letters and of digits folded, for comparing row keys."""
+    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", value.strip()))
+
+
+def _read_jsonl(path: Path, text_column: str | None, mask_names: bool = False) -> MessageLog:
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    lines = data.split(b"\n")
+    # CR LF, LF and a lone CR all end a line (a raw CR cannot be inside a JSON value; U+2028 can,
+    # so only these bytes split). A CR-only file was read as one bad row (issue 20).
+    lines = re.split(rb"\r\n|\r|\n", data)
     records: list[tuple[int, int, Any]] = []  # (row, line, obj or BadRow)
     bad: list[BadRow] = []
     keys: list[str] = []
@@ -332,6 +379,9 @@ def _read_jsonl(path: Path, text_column: str | None) -> MessageLog:
         except json.JSONDecodeError as exc:
             bad.append(BadRow(row, f"invalid JSON: {exc.msg} at column {exc.colno}", i, _preview(s)))
             continue
+        except RecursionError:  # 1,000 nested arrays on one line (issue 20)
+            bad.append(BadRow(row, "JSON nested too deeply to read (hundreds of levels of [ or {)", i, _preview(s)))
+            continue
         if isinstance(obj, str):
             records.append((row, i, obj))  # a bare JSON string is the text
             continue
@@ -346,7 +396,7 @@ def _read_jsonl(path: Path, text_column: str | None) -> MessageLog:
     if not records and not bad:
         raise DataError(f"{path} is empty: expected one JSON object per line with a text field.")
     cols = _resolve_columns(keys or ["text"], text_column)
-    b = _Builder(str(path), cols)
+    b = _Builder(str(path), cols, mask_names)
     for r, ln, obj in records:
         b.add({cols["text"]: obj} if isinstance(obj, str) else obj, r, ln)
     b.total += len(bad)
@@ -355,7 +405,7 @@ def _read_jsonl(path: Path, text_column: str | None) -> MessageLog:
     return b.result(keys)
 
 
-def _from_records(records: Iterable[Any], text_column: str | None, source: str) -> MessageLog:
+def _from_records(records: Iterable[Any], text_column: str | None, source: str, mask_names: bool = False) -> MessageLog:
     items = list(records)
     keys: list[str] = []
     seen: set[str] = set()
@@ -368,7 +418,7 @@ def _from_records(records: Iterable[Any], text_column: str | None, source: str) 
     cols = _resolve_columns(keys or ["text"], text_column) if (keys or text_column) else {"text": "text"}
     if "text" not in cols:
         cols["text"] = "text"
-    b = _Builder(source, cols)
+    b = _Builder(source, cols, mask_names)
     for i, it in enumerate(items, start=1):
         if isinstance(it, str) or it is None:
             b.add({cols["text"]: it}, i)
@@ -387,7 +437,8 @@ def _from_records(records: Iterable[Any], text_column: str | None, source: str) 
     return b.result(keys or ["text"])
 
 
-def read_messages(source: Any, *, text_column: str | None = None, delimiter: str | None = None) -> MessageLog:
+def read_messages(source: Any, *, text_column: str | None = None, delimiter: str | None = None,
+                  mask_names: bool = False) -> MessageLog:
     """Read messages from a path (``.csv``/``.tsv``/``.txt`` or ``.jsonl``/``.ndjson``/``.json``), a list of
     strings or dicts, or a pandas DataFrame.
 
@@ -395,6 +446,14 @@ def read_messages(source: Any, *, text_column: str | None = None, delimiter: str
     and optionally ``id``, ``timestamp``, ``channel``, ``language``, ``customer_id`` (see :data:`FIELD_ALIASES`).
     Raises :class:`~replyassist.errors.DataError` only when the whole input is unusable (missing file,
     no text column); single bad rows are returned in :attr:`MessageLog.bad`.
+
+    ``mask_names``: replace names in the text by ``[NAME]`` as it is read (the customer-name
+    column's name wherever it occurs, and names after a greeting or in a sign-off; see
+    :func:`replyassist.text.find_names`); the models then see ``[NAME]`` too.
+
+    >>> read_messages([{"text": "Hi Anna, where is my parcel? Thanks, Anna Kovacs", "name": "Anna Kovacs"}],
+    ...               mask_names=True).rows[0].text
+    'Hi [NAME], where is my parcel? Thanks, [NAME]'
     """
     if isinstance(source, MessageLog):
         return source
@@ -409,17 +468,17 @@ def read_messages(source: Any, *, text_column: str | None = None, delimiter: str
                 if head == b"[":
                     try:
                         items = json.loads(p.read_text(encoding="utf-8"))
-                    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                         raise DataError(f"{p}: not valid JSON ({exc}). Use JSONL (one object per line) to get "
                                         "per-line error reports.") from None
-                    return _from_records(items, text_column, str(p))
-            return _read_jsonl(p, text_column)
-        return _read_csv(p, text_column, "\t" if suffix == ".tsv" and delimiter is None else delimiter)
+                    return _from_records(items, text_column, str(p), mask_names)
+            return _read_jsonl(p, text_column, mask_names)
+        return _read_csv(p, text_column, "\t" if suffix == ".tsv" and delimiter is None else delimiter, mask_names)
     if hasattr(source, "to_dict") and hasattr(source, "columns"):  # pandas DataFrame (duck-typed, pandas optional)
         cols = [str(c) for c in source.columns]
-        return _from_records(source.to_dict(orient="records"), text_column, "DataFrame") if len(source) else \
+        return _from_records(source.to_dict(orient="records"), text_column, "DataFrame", mask_names) if len(source) else \
             MessageLog(rows=[], bad=[], total=0, source="DataFrame", columns=cols)
     if isinstance(source, Iterable) and not isinstance(source, (str, bytes, Mapping)):
-        return _from_records(source, text_column, "list")
+        return _from_records(source, text_column, "list", mask_names)
     raise DataError(f"Cannot read messages from a {type(source).__name__}: give a CSV/JSONL path, a list of "
                     "strings or dicts, or a pandas DataFrame.")

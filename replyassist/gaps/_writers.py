@@ -3,16 +3,22 @@ out, and CSV cells that a spreadsheet would run as a formula are defused."""
 from __future__ import annotations
 
 import csv
+import errno
+import functools
+import io
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..text import mask_pii
+from ..errors import StorageError
+from ..text import mask_identifier, mask_pii
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._analysis import GapReport
 
-__all__ = ["write_json", "write_csv", "safe_text"]
+__all__ = ["write_json", "write_csv", "safe_text", "check_output_dir", "atomic_write"]
 
 
 def safe_text(value: Any) -> Any:
@@ -20,46 +26,123 @@ def safe_text(value: Any) -> Any:
     return mask_pii(value) if isinstance(value, str) else value
 
 
-def _mask_deep(obj: Any, skip: frozenset[str] = frozenset({"faq_id", "id", "schema", "source", "band", "language",
-                                                           "script", "timestamp", "first_seen", "last_seen",
-                                                           "suggested_id", "period", "gap_id", "channel"})) -> Any:
+#: Keys whose values are codes, names of settings or numbers, not free text: they are not run
+#: through :func:`mask_pii` (which would take ``gap-001`` for an order code) ...
+_KEYS_KEPT = frozenset({"faq_id", "schema", "source", "band", "language", "script", "timestamp", "first_seen",
+                        "last_seen", "suggested_id", "period", "gap_id", "top_match_id", "kind", "period_unit"})
+#: ... and these hold identifiers from the input (a ticket id, a channel) that may be an e-mail
+#: address or a phone number: masked by :func:`mask_identifier` (issue 20: they were never masked).
+_ID_KEYS = frozenset({"id", "channel", "customer_id"})
+
+
+@functools.lru_cache(maxsize=65536)
+def _mask_key(key: str) -> str:
+    """Dict keys repeat in every message of a big report: masked once each."""
+    return mask_identifier(key)
+
+
+def _mask_deep(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: (v if k in skip and not isinstance(v, (dict, list)) else _mask_deep(v, skip)) for k, v in obj.items()}
+        out = {}
+        for k, v in obj.items():
+            key = _mask_key(k) if isinstance(k, str) else k  # channel names are keys of the counts
+            if k in _ID_KEYS and isinstance(v, str):
+                out[key] = mask_identifier(v)
+            elif k in _KEYS_KEPT and not isinstance(v, (dict, list)):
+                out[key] = v
+            else:
+                out[key] = _mask_deep(v)
+        return out
     if isinstance(obj, list):
-        return [_mask_deep(v, skip) for v in obj]
+        return [_mask_deep(v) for v in obj]
     return safe_text(obj)
+
+
+def check_output_dir(path: str | Path, *, what: str = "--out") -> Path:
+    """The report folder ``path``, created if needed and checked writable, before any work.
+
+    Raises :class:`~replyassist.errors.StorageError` ``E901`` when it is a file, cannot be
+    created, or cannot be written.
+
+    >>> import tempfile; d = tempfile.mkdtemp()
+    >>> check_output_dir(d + "/new/report").is_dir()
+    True
+    """
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise StorageError(f"{what} {p} is a file; give a folder for the report (it is created if needed).",
+                           code="E901")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=p, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StorageError(f"{what} {p} cannot be written ({exc.strerror or exc}); give a folder you can "
+                           "write to.", code="E901") from None
+    return p
+
+
+def atomic_write(path: Path, data: str) -> Path:
+    """Write ``data`` (UTF-8) to ``path`` atomically: a temporary file in the same folder, then a
+    rename. A full disk or a read-only folder leaves the old file (or none), never a partial one,
+    and is :class:`~replyassist.errors.StorageError` ``E901``."""
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        hint = " (the disk is full)" if exc.errno == errno.ENOSPC else ""
+        raise StorageError(f"{path} could not be written{hint}: {exc.strerror or exc}. Nothing partial was left; "
+                           "free space or choose another --out folder and run again.", code="E901") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return path
 
 
 def write_json(report: "GapReport", path: str | Path) -> Path:
     """Write the report as JSON (``report.to_dict()``, PII-masked). ``path`` may be a folder."""
     p = Path(path)
     if p.is_dir() or not p.suffix:
-        p.mkdir(parents=True, exist_ok=True)
-        p = p / "report.json"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(_mask_deep(report.to_dict()), ensure_ascii=False, indent=1), encoding="utf-8")
-    return p
+        p = check_output_dir(p) / "report.json"
+    return atomic_write(p, json.dumps(_mask_deep(report.to_dict()), ensure_ascii=False, indent=1))
 
 
-def _cell(v: Any) -> Any:
+#: CSV columns holding identifiers or codes: :func:`mask_identifier`, not :func:`mask_pii`.
+_ID_COLUMNS = frozenset({"id", "gap_id", "suggested_id", "nearest_faq", "faq_id", "channel", "key", "language",
+                         "asked_language", "script", "band", "timestamp", "first_seen", "last_seen", "kind",
+                         "dimension"})
+
+
+def _cell(v: Any, column: str = "") -> Any:
     if v is None:
         return ""
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, str):
-        v = mask_pii(v)
+        v = mask_identifier(v) if column in _ID_COLUMNS else mask_pii(v)
         if v[:1] in ("=", "+", "-", "@", "\t", "\r"):
             v = "'" + v  # no formula execution when opened in a spreadsheet
     return v
 
 
 def _write(path: Path, header: list[str], rows: Iterable[list[Any]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        for r in rows:
-            w.writerow([_cell(v) for v in r])
-    return path
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_cell(v, col) for v, col in zip(r, header)])
+    return atomic_write(path, buf.getvalue())
 
 
 def _fmt_counts(d: dict[str, int] | None) -> str:
@@ -68,8 +151,7 @@ def _fmt_counts(d: dict[str, int] | None) -> str:
 
 def write_csv(report: "GapReport", out_dir: str | Path) -> list[Path]:
     """Write ``gaps.csv``, ``language_gaps.csv``, ``coverage.csv``, ``messages.csv``, ``bad_rows.csv``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out_dir)
     paths = []
     paths.append(_write(out / "gaps.csv",
                         ["rank", "gap_id", "kind", "score", "size", "customers", "languages", "channels", "negative_share",

@@ -16,9 +16,12 @@ import unicodedata
 
 __all__ = ["clean_for_detection", "strip_quoted_reply", "letter_count", "dominant_script", "script_counts"]
 
-_URL = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b[\w.-]+\.(?:com|net|org|de|at|ch|hu|rs|hr|ba|me|si|eu|io|co|uk)(?:/\S*)?\b",
-                  re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Every repetition is bounded (a host name has at most 10 labels of at most 63 characters, the
+# local part of an address at most 64 characters): an unbounded ``[\w.-]+`` before a literal scans
+# to the end of a long token from every start position, quadratic time on 'a.' * n (issue 20).
+_URL = re.compile(r"(?:https?://|ftp://|www\.)\S+|(?<![\w.-])(?:[\w-]{1,63}\.){1,10}"
+                  r"(?:com|net|org|de|at|ch|hu|rs|hr|ba|me|si|eu|io|co|uk)(?:/\S*)?\b", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,10}\b")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _RT = re.compile(r"^\s*(?:RT|MT)\b:?\s*", re.IGNORECASE)

@@ -43,6 +43,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import ConfigError, InputError
+from ..text import replace_lone_surrogates
 from . import _backends as B
 from .bcms import bcms_markers
 from ._model import script_counts  # cached per text
@@ -199,6 +200,12 @@ class LanguageSettings:
     max_alternatives: int = 3
     extra_language_min_prob: float = 0.9
     hint_min_text_prob: float = 0.01
+    #: The language is read from the first ``max_chars`` characters of the text (after invisible
+    #: characters, runs of white space and a long run of non-letters at the start are skipped);
+    #: segments from the first ``max_chars`` characters from the first letter on, at most 32
+    #: sentences or lines. Detection time is therefore bounded whatever the input length
+    #: (issue 20: ``'x' * 1_000_000`` ran 14 min).
+    max_chars: int = 5000
 
     def validate(self) -> "LanguageSettings":
         if self.languages is not None:
@@ -213,6 +220,8 @@ class LanguageSettings:
         for name in ("customer_weight", "locale_weight", "corpus_weight"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"LanguageSettings.{name} must be >= 0, got {getattr(self, name)!r}.")
+        if not isinstance(self.max_chars, int) or isinstance(self.max_chars, bool) or self.max_chars < 100:
+            raise ConfigError(f"LanguageSettings.max_chars must be an integer >= 100, got {self.max_chars!r}.")
         if self.min_letters < 1 or self.max_alternatives < 0:
             raise ConfigError("LanguageSettings.min_letters must be >= 1 and max_alternatives >= 0.")
         return self
@@ -274,9 +283,18 @@ class LanguageDetector:
             raise InputError.not_text(text)
         if hints is not None and not isinstance(hints, LanguageHints):
             raise ConfigError(f"hints must be a LanguageHints, got {type(hints).__name__}.")
-        res = self._detect_clean(self.detection_text(text), hints)
+        head, offset = _bounded(text, self.settings.max_chars)
+        res = self._detect_clean(self.detection_text(head), hints)
         if segments:
-            res = replace(res, segments=self._segments(text))
+            # a lone surrogate becomes U+FFFD (same length, offsets hold): segment texts must encode (issue 20)
+            window = text[offset:offset + self.settings.max_chars]
+            cut = [m.start() for _, m in zip(range(_MAX_SEGMENT_PIECES), _SEG_SPLIT.finditer(window))]
+            if len(cut) == _MAX_SEGMENT_PIECES:
+                window = window[:cut[-1]]
+            segs = self._segments(replace_lone_surrogates(window))
+            if offset:
+                segs = tuple(replace(g, start=g.start + offset, end=g.end + offset) for g in segs)
+            res = replace(res, segments=segs)
         return res
 
     def detect_many(self, texts: Iterable[str], *, hints: Sequence[LanguageHints | None] | LanguageHints | None = None,
@@ -467,6 +485,33 @@ class LanguageDetector:
             else:
                 merged.append(seg)
         return tuple(merged)
+
+
+#: Segments are detected for at most this many sentences / lines (each is one detection).
+_MAX_SEGMENT_PIECES = 32
+_INVISIBLE_OR_SPACE_RUN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+|\s{3,}")
+_LEADING_NON_LETTERS = re.compile(r"[\W\d_]*")
+_FIRST_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _bounded(text: str, limit: int) -> tuple[str, int]:
+    """``(head, offset)``: at most ``limit`` characters to read the language from, and where the
+    first letter of ``text`` is (for the segments). Linear: only C-speed regexes touch the whole text.
+
+    >>> _bounded("\u200b" * 50_000 + "Wo ist mein Paket?", 100)
+    ('Wo ist mein Paket?', 50000)
+    """
+    if len(text) <= limit:
+        return text, 0
+    first = _FIRST_LETTER.search(text)
+    offset = first.start() if first else 0
+    t = _INVISIBLE_OR_SPACE_RUN.sub(lambda m: "\n" if "\n" in m.group() else " " if m.group().isspace() else "",
+                                    text)
+    lead = _LEADING_NON_LETTERS.match(t)
+    if lead and lead.end() > limit // 4:  # a long run of digits, emoji, punctuation before any word
+        t = t[lead.end():]
+    return t[:limit], offset
 
 
 _default: LanguageDetector | None = None

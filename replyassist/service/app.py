@@ -26,7 +26,7 @@ import logging
 import os
 import time
 from contextlib import asynccontextmanager
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, MutableMapping, Optional, Union
 
 from fastapi import BackgroundTasks, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -40,12 +40,13 @@ from starlette.routing import Match
 from .. import __version__
 from ..errors import CorpusError, ReplyAssistError
 from .auth import KeyStore
+from .batching import AnnounceMiddleware, BatchStats, MicroBatcher
 from .config import ServiceConfig
 from .errors import ServiceError, error_response, library_error_status
 from .jobs import GapJobs
 from .limits import BodyLimitMiddleware
 from .metrics import Metrics
-from .runner import InternalFailure, ModelRunner
+from .runner import ModelRunner
 
 __all__ = ["create_app", "app_from_env"]
 
@@ -169,6 +170,18 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     metrics = Metrics()
     keys = KeyStore(config.api_key_hashes)
     runner = ModelRunner(assistant, micro_batch=config.micro_batch, on_batch=metrics.batch_size)
+
+    def _suggest_many(flat: list[dict[str, Any]]) -> list[Any]:
+        return runner.assistant.suggest_many(flat, on_error="return")  # the current assistant (after reloads)
+
+    def _on_batch(stats: BatchStats) -> None:
+        metrics.batch_size(stats.messages)
+
+    # dynamic micro-batching (batching.py): concurrent suggest requests share one suggest_many call,
+    # holding the runner's model lock, on the batcher's own inference thread
+    batcher: MicroBatcher[dict[str, Any], Any] = MicroBatcher(
+        lambda flat: runner.call(_suggest_many, flat), max_batch=config.micro_batch,
+        max_wait_ms=config.batch_wait_ms, on_batch=_on_batch)
     jobs = GapJobs(runner, on_status=metrics.job)
     http_client: dict[str, Any] = {}
 
@@ -182,9 +195,11 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         runner.start()
+        batcher.start()
         try:
             yield
         finally:
+            batcher.stop()
             runner.stop()
             jobs.shutdown()
             if "c" in http_client:
@@ -197,6 +212,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
                               "(codes in docs/service.md). Send the API key as `Authorization: Bearer KEY` or "
                               "`X-API-Key: KEY`.")
     app.state.config, app.state.runner, app.state.metrics, app.state.jobs = config, runner, metrics, jobs
+    app.state.batcher = batcher
 
     bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
@@ -269,14 +285,14 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
 
     # ---- suggestions ----
 
-    async def _suggest(messages: list[dict[str, Any]]) -> list[Any]:
+    async def _suggest(messages: list[dict[str, Any]], scope: Optional[MutableMapping[str, Any]] = None) -> list[Any]:
         for i, m in enumerate(messages):
             if len(m.get("text", "")) > config.max_message_chars:
                 where = f"messages[{i}].text" if len(messages) > 1 else "text"
                 raise ServiceError("E611", f"{where} has {len(m['text']):,} characters; this service accepts at most "
                                            f"{config.max_message_chars:,}. Send the newest part of the message.")
         try:
-            results = await asyncio.wait_for(runner.suggest(messages), config.request_timeout_s)
+            results = await asyncio.wait_for(batcher.submit(messages, scope=scope), config.request_timeout_s)
         except asyncio.TimeoutError:
             raise ServiceError("E606", f"No answer within {config.request_timeout_s:g} s (the service is busy); "
                                        "retry later.") from None
@@ -290,10 +306,10 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     @app.post("/v1/suggest", dependencies=auth, tags=["suggest"],
               responses={200: {"description": "The suggestion: the JSON of `replyassist suggest --json` "
                                               "(docs/json-schema.md)."}})
-    async def suggest(body: MessageIn) -> JSONResponse:
+    async def suggest(body: MessageIn, request: Request) -> JSONResponse:
         """Suggest a reply to one message."""
-        [res] = await _suggest([body.to_message()])
-        if isinstance(res, (ReplyAssistError, InternalFailure)):
+        [res] = await _suggest([body.to_message()], request.scope)
+        if not hasattr(res, "to_dict"):  # its ReplyAssistError, or an InternalFailure
             code, msg, status = _error_of(res)
             return error_response(code, msg, status)
         return JSONResponse(res.to_dict())
@@ -302,14 +318,14 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
               responses={200: {"description": "`{\"count\", \"errors\", \"results\": [{\"ok\": true, \"suggestion\": "
                                               "{...}} | {\"ok\": false, \"error\": {\"code\", \"message\"}}]}`, "
                                               "in the order of the messages."}})
-    async def suggest_batch(body: BatchIn) -> JSONResponse:
+    async def suggest_batch(body: BatchIn, request: Request) -> JSONResponse:
         """Suggest replies to many messages at once (one model call); a bad message gets its error in its place."""
         if not body.messages:
             raise ServiceError("E604", "messages is empty; send at least one message.")
         if len(body.messages) > config.max_batch_messages:
             raise ServiceError("E604", f"{len(body.messages)} messages in one batch; at most "
                                        f"{config.max_batch_messages} are accepted. Split the batch.")
-        results = await _suggest([m.to_message() for m in body.messages])
+        results = await _suggest([m.to_message() for m in body.messages], request.scope)
         out = []
         for r in results:
             if hasattr(r, "to_dict"):
@@ -449,14 +465,14 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:
         """Liveness: the process answers and its inference thread runs."""
-        if not runner.alive:
+        if not runner.alive or not batcher.alive:
             return error_response("E607", "The inference thread is not running.", 503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> JSONResponse:
         """Readiness: models and corpus loaded, inference thread running."""
-        if not runner.alive or runner.assistant is None:
+        if not runner.alive or not batcher.alive or runner.assistant is None:
             return error_response("E607", "Not ready: the models are loading.", 503)
         c = runner.assistant.corpus
         return JSONResponse({"status": "ready", "corpus": c.name, "content_hash": c.content_hash,
@@ -474,9 +490,13 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         return JSONResponse({"service": "replyassist", "version": __version__, "docs": "/docs",
                              "openapi": "/openapi.json"})
 
+    from .desk import install_desk  # the agent's desk: /desk and /desk/api (issue 17, docs/desk.md)
+    install_desk(app, config, runner, auth)
+
     app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes, upload_limit=config.max_upload_bytes,
                        upload_prefixes=("/v1/gaps/jobs",))
     app.add_middleware(_MetricsMiddleware, metrics=metrics, fastapi_app=app)
+    app.add_middleware(AnnounceMiddleware, batcher=batcher, paths=("/v1/suggest", "/v1/suggest/batch"))
     return app
 
 

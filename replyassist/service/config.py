@@ -9,6 +9,8 @@ rest to :class:`replyassist.Settings`::
     max_body_bytes = 1000000
     max_message_chars = 10000
     request_timeout_s = 30
+    micro_batch = 32                    # messages per model call, at most
+    batch_wait_ms = 5                   # gathering a batch, at most (only while requests arrive)
     [service.chatwoot]
     base_url = "https://chat.example.com"   # api_access_token from REPLYASSIST_CHATWOOT_TOKEN
     [service.zendesk]
@@ -74,13 +76,25 @@ class ServiceConfig:
     max_upload_bytes: int = 20_000_000
     max_message_chars: int = 10_000
     max_batch_messages: int = 64
+    #: micro-batching (batching.py): at most this many messages per model call
     micro_batch: int = 32
+    #: ... and at most this long (ms) gathering a batch, and only while more requests are arriving
+    batch_wait_ms: float = 5.0
     request_timeout_s: float = 30.0
     job_timeout_s: float = 1800.0
     dedupe_size: int = 10_000
     library: dict[str, Any] = field(default_factory=dict)
     chatwoot: ChatwootConfig | None = None
     zendesk: ZendeskConfig | None = None
+    #: feedback store of the desk (docs/desk.md): sqlite:///PATH, postgresql://..., "" = none
+    #: (``replyassist serve`` without ``--feedback`` uses the default SQLite file, desk.default_feedback_url)
+    feedback: str = ""
+    #: the matcher learns labelled paraphrases from the store's accepted and corrected choices
+    feedback_learn: bool = True
+    #: how often (seconds, at most) a worker looks for other workers' new records
+    feedback_refresh_s: float = 30.0
+    #: retention: records and queue items older than this many days are deleted (0 = kept)
+    feedback_retention_days: float = 0.0
 
     @property
     def auth_enabled(self) -> bool:
@@ -128,6 +142,16 @@ class ServiceConfig:
                 raise ConfigError(f"service setting {name} must be a positive integer, got {v!r}.")
         if self.request_timeout_s <= 0:
             raise ConfigError("service setting request_timeout_s must be > 0.")
+        if isinstance(self.batch_wait_ms, bool) or not isinstance(self.batch_wait_ms, (int, float)) or \
+                not 0 <= self.batch_wait_ms <= 1000:
+            raise ConfigError(f"service setting batch_wait_ms must be a number of milliseconds from 0 to 1000 "
+                              f"(default 5; 0 = never wait), got {self.batch_wait_ms!r}.")
+        if not isinstance(self.feedback_retention_days, (int, float)) or self.feedback_retention_days < 0:
+            raise ConfigError(f"service setting feedback_retention_days must be a number of days >= 0 (0 = keep), "
+                              f"got {self.feedback_retention_days!r}.")
+        if not isinstance(self.feedback, str):
+            raise ConfigError(f"service setting feedback must be a URL string (sqlite:///PATH, postgresql://...), "
+                              f"got {self.feedback!r}.")
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

@@ -25,6 +25,8 @@ CODES: dict[str, tuple[int, str]] = {
     "E612": (409, "a corpus reload is already running"),
     "E613": (415, "unsupported content type"),
     "E614": (404, "webhook adapter not configured"),
+    "E615": (503, "no feedback store configured (desk)"),
+    "E616": (503, "the feedback store cannot be reached or written (desk)"),
 }
 
 

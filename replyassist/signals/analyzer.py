@@ -24,6 +24,7 @@ from ..text import replace_lone_surrogates
 from .escalation import ACTIONS, CUE_LABELS, Escalation, decide, detect_cues
 from .moderation import ModerationResult, Moderator
 from .sentiment import LABELS, SentimentResult, TransformersSentiment, VectorSentiment
+from .sentiment_e5 import TunedE5Sentiment
 
 __all__ = ["SignalSettings", "ChannelRule", "Signals", "SignalAnalyzer"]
 
@@ -82,7 +83,7 @@ class SignalSettings:
     """
 
     # sentiment
-    sentiment_backend: str = "head"                 # "head" or "transformers:<name-or-path>"
+    sentiment_backend: str = "head"                 # "head", "e5-tuned" or "transformers:<name-or-path>"
     sentiment_model_dir: str | None = None
     sentiment_label_map: dict[str, str] | None = None
     neutral_margin: float = 0.0                     # added to P(neutral) before argmax
@@ -124,8 +125,8 @@ class SignalSettings:
                               f"{self.escalate_at}, {self.urgent_at}.")
         if not -1.0 <= self.very_negative_threshold <= self.negative_threshold <= 1.0:
             raise ConfigError("Need -1 <= very_negative_threshold <= negative_threshold <= 1.")
-        if not (self.sentiment_backend == "head" or self.sentiment_backend.startswith("transformers:")):
-            raise ConfigError(f"sentiment_backend must be 'head' or 'transformers:<name-or-path>', "
+        if not (self.sentiment_backend in ("head", "e5-tuned") or self.sentiment_backend.startswith("transformers:")):
+            raise ConfigError(f"sentiment_backend must be 'head', 'e5-tuned' or 'transformers:<name-or-path>', "
                               f"got {self.sentiment_backend!r}.")
         if self.sentiment_label_map:
             bad = {v for v in self.sentiment_label_map.values() if v not in LABELS}
@@ -182,8 +183,10 @@ class SignalAnalyzer:
         self.settings = settings or SignalSettings()
         s = self.settings
         if s.sentiment_backend == "head":
-            self.sentiment_model: VectorSentiment | TransformersSentiment = VectorSentiment(
+            self.sentiment_model: VectorSentiment | TransformersSentiment | TunedE5Sentiment = VectorSentiment(
                 s.sentiment_model_dir, neutral_margin=s.neutral_margin)
+        elif s.sentiment_backend == "e5-tuned":  # fine-tuned e5 (models/e5): a second encoder pass
+            self.sentiment_model = TunedE5Sentiment(s.sentiment_model_dir, neutral_margin=s.neutral_margin)
         else:
             self.sentiment_model = TransformersSentiment(s.sentiment_backend.split(":", 1)[1],
                                                          label_map=s.sentiment_label_map)

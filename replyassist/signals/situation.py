@@ -72,12 +72,17 @@ from ..errors import ConfigError, InputError
 from ._normalize import fold
 from .lexicon import Hit, Lexicon, available_stems, find_all, lexicon_language, load_lexicon
 
-__all__ = ["Situations", "detect_situations", "KINDS", "PROBLEM_KINDS", "empathy_phrases", "empathy_for",
+__all__ = ["Situations", "detect_situations", "KINDS", "QUALIFIERS", "PROBLEM_KINDS", "empathy_phrases", "empathy_for",
            "EMPATHY_LANGUAGES", "EMPATHY_DIR"]
 
 #: Every situation kind, in priority order (the first is what the empathy sentence addresses).
 KINDS: tuple[str, ...] = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "rude",
                           "sarcasm", "praise")
+#: Qualifiers, listed after the kinds when they apply: ``injury`` (a person was hurt; only with
+#: ``safety``: the reply names the injury) and ``overdue`` (the customer has already waited longer
+#: than a normal timeline, or is writing again; only with ``delay``, ``repeat`` or ``billing``: the
+#: drafter does not recite the FAQ's usual timeline to them).
+QUALIFIERS: tuple[str, ...] = ("injury", "overdue")
 #: Kinds that are a real problem of the customer (sarcasm needs one; praise excludes them).
 PROBLEM_KINDS: tuple[str, ...] = ("safety", "repeat", "damage", "wrong_item", "billing", "delay")
 
@@ -295,7 +300,14 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
     if "praise" in evidence and (problem or "sarcasm" in evidence or "rude" in evidence or "legal" in evidence):
         evidence.pop("praise")
 
-    kinds = tuple(k for k in KINDS if k in evidence)
+    if "safety" in evidence and raw.get("injury"):
+        evidence["injury"] = [f"injury: {_quote(raw['injury'])}"]
+    if {"delay", "repeat", "billing"} & set(evidence):
+        if raw.get("overdue"):
+            evidence["overdue"] = [f"overdue: {_quote(raw['overdue'])}"]
+        elif "repeat" in evidence:
+            evidence["overdue"] = ["overdue: a repeated contact"]
+    kinds = tuple(k for k in KINDS + QUALIFIERS if k in evidence)
     lines = tuple(line for k in kinds for line in evidence[k])
     return Situations(kinds=kinds, evidence=lines)
 
