@@ -318,9 +318,9 @@ class ReplyAssistant:
             translation, notes = self._translate_for_agent(prep, lang, (msg.customer_name, msg.agent_name))
             t_tr += time.perf_counter() - t0
             notes = sentence_notes[len(out)] + notes
-            if match.not_answered and match.matches and "(known gap: " in match.not_answered:
-                question, topic = match.not_answered.rsplit(" (known gap: ", 1)
-                notes = notes + (f"the FAQ does not answer this yet (known gap {topic.rstrip(')')!r}: {question!r}); "
+            if match.not_answered and match.matches and match.known_gap:
+                notes = notes + (f"the FAQ does not answer this yet (known gap {match.known_gap!r}: "
+                                 f"{match.not_answered!r}); "
                                  f"not answered from {match.matches[0].faq_id!r}. Answer it yourself, and add an "
                                  "entry to the FAQ",)
             elif match.not_answered and match.matches:

@@ -311,7 +311,9 @@ class MatchResult:
     - ``answerable``: estimated probability that the FAQ answers the message at all (the band
       model's; 1.0 without one); ``features``: what the band model read (``matching_bands.FEATURES``);
     - ``not_answered``: the top entry's ``not_question`` the message was closer to than to any of the
-      entry's own questions (the band is then ``no_match``), else ``None``.
+      entry's own questions, or the corpus's known-gap question (``not_answered`` in corpus.yaml) it
+      was closest to (the band is then ``no_match``), else ``None``; ``known_gap``: that gap's topic
+      in the second case, else ``None``.
     """
 
     matches: tuple[Match, ...]
@@ -321,6 +323,7 @@ class MatchResult:
     answerable: float = 1.0
     features: tuple[float, ...] = ()
     not_answered: str | None = None
+    known_gap: str | None = None
 
     @property
     def best(self) -> Match | None:
@@ -969,22 +972,25 @@ class FaqIndex:
             if excluded.get(i) is not None:   # closer to a question the entry does not answer
                 band, c = "no_match", min(c, 0.1)
             out.append(MatchResult(matches=matches, band=band, confidence=c, similarity=float(sim[i]),
-                                   answerable=pa, features=tuple(features), not_answered=excluded.get(i)))
+                                   answerable=pa, features=tuple(features),
+                                   not_answered=excluded[i][0] if i in excluded else None,
+                                   known_gap=excluded[i][1] if i in excluded else None))
         return out
 
-    def _excluded(self, q: np.ndarray, ents: np.ndarray, owner: np.ndarray) -> dict[int, str]:
-        """Message rows not to answer from their top entry: ``{row: the question that decided it}``.
+    def _excluded(self, q: np.ndarray, ents: np.ndarray, owner: np.ndarray) -> dict[int, tuple[str, str | None]]:
+        """Message rows not to answer from their top entry: ``{row: (the question that decided it,
+        the known-gap topic or None)}``.
 
         - the top entry lists a ``not_question`` closer to the message (or one of its sentences)
           than any of the entry's own questions;
-        - a known gap of the corpus (``not_answered``, marked "(known gap: topic)") is closer than
+        - a known gap of the corpus (``not_answered``) is closer than
           every question of each of the top three entries by ``known_gap_margin``.
         """
         if not len(self.not_texts):
             return {}
         qn = l2_normalise(q)
         gaps = np.flatnonzero(self.not_entry == -1)
-        out: dict[int, str] = {}
+        out: dict[int, tuple[str, str | None]] = {}
         for i in np.flatnonzero(owner < 0).tolist():
             e = int(ents[i, 0])
             rows = [i] + np.flatnonzero(owner == i).tolist()
@@ -993,7 +999,7 @@ class FaqIndex:
                 pos = float((qn[rows] @ self.para_vecs[self.para_entry == e].T).max())
                 nsim = qn[rows] @ self.not_vecs[negs].T
                 if float(nsim.max()) > pos:
-                    out[i] = self.not_texts[int(negs[int(np.argmax(nsim.max(axis=0)))])]
+                    out[i] = (self.not_texts[int(negs[int(np.argmax(nsim.max(axis=0)))])], None)
                     continue
             if len(gaps):
                 near = [int(x) for x in ents[i, :3]]
@@ -1001,7 +1007,7 @@ class FaqIndex:
                 gsim = qn[rows] @ self.not_vecs[gaps].T
                 if float(gsim.max()) > pos + self.settings.known_gap_margin:
                     j = int(gaps[int(np.argmax(gsim.max(axis=0)))])
-                    out[i] = f"{self.not_texts[j]} (known gap: {self.not_topic[j]})"
+                    out[i] = (self.not_texts[j], self.not_topic[j])
         return out
 
     def _gate(self, entry: int, language: str | None) -> float | None:

@@ -38,6 +38,8 @@ DRAFTER = Drafter()
     ("sr", "Поручио сам пре три недеље и пакет још није стигао.", True),
     ("hr", "cekam povrat novca vec 5 tjedana, a nitko se ne javlja", True),
     ("bs", "Paket jos nije stigao, kad mogu ocekivati?", False),
+    ("sr", "„достава 2-4 радна дана“ 😂 данас је 11. дан. јел пакет иде пешке?", True),   # "day 11"
+    ("de", "Heute ist der 12. Tag und meine Bestellung ist immer noch nicht da.", True),
 ])
 def test_overdue_is_told_from_a_plain_delay(lang, text, overdue):
     s = detect_situations(text, lang)

@@ -389,12 +389,19 @@ class VectorSentiment:
             raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
         if not len(texts):
             return []
-        probs = self.predict_proba(texts, vectors, languages)
-        out = []
-        for t, lang, p in zip(texts, languages, probs):
-            _, hits = cue_features(t, lang)
-            out.append(apply_sarcasm(_result(p, hits, "head", self.neutral_margin), detect_sarcasm(t, lang)))
-        return out
+        return results_from_probs(texts, languages, self.predict_proba(texts, vectors, languages), "head",
+                                  self.neutral_margin)
+
+
+def results_from_probs(texts: Sequence[str], languages: Sequence[str | None], probs: np.ndarray, source: str,
+                       neutral_margin: float = 0.0) -> list[SentimentResult]:
+    """One :class:`SentimentResult` per text from ``(n, 3)`` probabilities (negative, neutral,
+    positive): the cue words as evidence, sarcasm applied. Shared by every vector-based backend."""
+    out = []
+    for t, lang, p in zip(texts, languages, probs):
+        _, hits = cue_features(t, lang)
+        out.append(apply_sarcasm(_result(p, hits, source, neutral_margin), detect_sarcasm(t, lang)))
+    return out
 
 
 def _result(p: np.ndarray, hits: Mapping[str, list[str]], source: str, neutral_margin: float = 0.0) -> SentimentResult:

@@ -28,8 +28,7 @@ import numpy as np
 from ..e5_format import materialise_delta
 from ..embeddings import check_texts, default_cache_dir
 from ..errors import InputError, ModelNotAvailableError
-from .sentiment import LABELS, SentimentHead, SentimentResult, VectorSentiment, _result, apply_sarcasm, \
-    cue_features, default_model_dir, detect_sarcasm
+from .sentiment import LABELS, SentimentHead, SentimentResult, VectorSentiment, default_model_dir, results_from_probs
 
 __all__ = ["TunedE5Embedder", "TunedE5Sentiment", "e5_model_dir"]
 
@@ -175,9 +174,5 @@ class TunedE5Sentiment:
             raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
         if not len(texts):
             return []
-        probs = self.predict_proba(texts, vectors, languages)
-        out = []
-        for t, lang, p in zip(texts, languages, probs):
-            _, hits = cue_features(t, lang)
-            out.append(apply_sarcasm(_result(p, hits, "e5-tuned", self.neutral_margin), detect_sarcasm(t, lang)))
-        return out
+        return results_from_probs(texts, languages, self.predict_proba(texts, vectors, languages), "e5-tuned",
+                                  self.neutral_margin)
