@@ -2,7 +2,7 @@
 
     python -m benchmarks.alignment
 
-The shipped maps (``models/alignment/xsid_maps.npz``) were learned on 300 voice-assistant
+The shipped maps (``replyassist/models/alignment/xsid_maps.npz``) were learned on 300 voice-assistant
 utterances (xSID). A shop FAQ is another domain, so this measures them where they would be used,
 on the project's own data (no xSID text is scored here with the shipped maps):
 
@@ -33,7 +33,7 @@ import numpy as np
 from replyassist.corpus import FaqCorpus, load_corpus
 from replyassist.evaluation import evaluate_index, load_queries
 from replyassist.matching import FaqIndex, MatchSettings
-from replyassist.matching_alignment import load_alignment
+from replyassist.matching.alignment import load_alignment
 
 from . import evaldata as ed
 from .matching import Bench, _xsid_folds, fold_alignment, make_corpus
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
            "| messages | n | without alignment | **with the shipped maps** (default) |",
            "|---|---|---|---|"]
     for r in shop_english_only(b):
-        cell = lambda k: f"{f(r[k])} ({f(r[k + '_top3'])}), no_match {r[k + '_nomatch']:.2f}"  # noqa: E731
+        cell = lambda k, r=r: f"{f(r[k])} ({f(r[k + '_top3'])}), no_match {r[k + '_nomatch']:.2f}"  # noqa: E731
         src = s.source_of(r["lang"])
         note = " (no map: control)" if src is None else (f" ({src} map: alias)" if src != r["lang"] else "")
         out.append(f"| {r['name']}{note} | {r['n']} | {cell('without')} | **{cell('ours')}** |")

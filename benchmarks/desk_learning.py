@@ -217,7 +217,7 @@ def draft_set(store_dir: Path) -> list[dict[str, Any]]:
 
     def pooled(parts: list[dict[str, float]], key: str) -> float:
         return sum(p[key] * p["n"] for p in parts) / n
-    for label, parts, corr in (("before", before, 0), ("after", after, corrections)):
+    for _label, parts, corr in (("before", before, 0), ("after", after, corrections)):
         out.append({"set": "draft_set (2 folds)", "corrections": corr, "records": records if corr else 0,
                     "learned": learned if corr else 0, "top1": pooled(parts, "top1"),
                     "confident_wrong": pooled(parts, "confident_wrong"), "confident": pooled(parts, "confident"),

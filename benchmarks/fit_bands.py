@@ -1,4 +1,4 @@
-"""Fit the band model (``replyassist.matching_bands``): P(answerable) and P(right) of a top match.
+"""Fit the band model (``replyassist.matching.bands``): P(answerable) and P(right) of a top match.
 
 Training data, disjoint from every figure reported with the model:
 
@@ -14,7 +14,7 @@ Training data, disjoint from every figure reported with the model:
   unanswerable messages); the test split, on which ``benchmarks.matching`` reports, is not used.
 
 Each source has the same total weight. ``python -m benchmarks.fit_bands [--write]`` prints the
-coefficients and the cross-validated figures; ``--write`` stores them in ``models/bands/bands.json``.
+coefficients and the cross-validated figures; ``--write`` stores them in ``replyassist/models/bands/bands.json``.
 """
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from replyassist.corpus import load_corpus
 from replyassist.embeddings import CachedEmbedder, get_embedder
 from replyassist.language import LanguageDetector, LanguageHints
 from replyassist.matching import FaqIndex, MatchSettings
-from replyassist.matching_bands import BANDS_FILE, FEATURES, BandModel, decide_band
+from replyassist.matching.bands import BANDS_FILE, FEATURES, BandModel
+from replyassist.matching.decision import decide_band
 from replyassist.text import prepare_message, segment_batch
 
 from . import evaldata as ed

@@ -104,7 +104,7 @@ def evaluate(report: Any, intents: Sequence[str], langs: Sequence[str] | None, h
     }
     if langs is not None:
         mixed = 0
-        for g, rs in by_gap.items():
+        for rs in by_gap.values():
             if len({langs[r - 1] for r in rs}) > 1:
                 mixed += len(rs)
         res["mixed_lang_share"] = mixed / max(1, len(in_gap))
@@ -161,7 +161,7 @@ def set_xsid(seed: int = 0, held_n: int = 4, query_langs: tuple[str, ...] = ("de
     for r in en:
         ids_by[r["intent"]].append(r["id"])
     faq_ids: set[str] = set()
-    for i, ids in ids_by.items():
+    for ids in ids_by.values():
         ids = sorted(ids)
         rng.shuffle(ids)
         faq_ids.update(ids[: (len(ids) + 1) // 2])

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         idx = FaqIndex(corpus, emb, MatchSettings(second_embedder=None), cache_dir=cache / "index")
         marks: list[tuple[float, str, int, int]] = []
 
-        def prog(stage: str, done: int, total: int) -> None:
+        def prog(stage: str, done: int, total: int, marks: list[tuple[float, str, int, int]] = marks) -> None:
             marks.append((time.perf_counter(), stage, done, total))
         rep = analyze_gaps(str(log), corpus, index=idx, embedder=emb, cache_dir=cache, engine="dask", workers=workers,
                            partition_size=50, detector=False, signals=False, progress=prog,

@@ -198,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     table: dict[str, list[str | None]] = {}
     for name, fac in dets.items():
         t0 = time.time()
-        table[name] = baseline_preds(name, fac, items, texts)
+        try:
+            table[name] = baseline_preds(name, fac, items, texts)
+        except ImportError as exc:   # langdetect, py3langid: the `bench` extra, not core
+            print(f"  {name}: SKIPPED ({exc}; pip install -e \".[bench]\")", file=sys.stderr, flush=True)
+            continue
         print(f"  {name}: {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
     res = T.cv_predictions(write="--write" in argv)
     ours = "**replyassist (held-out, 5-fold CV)**"

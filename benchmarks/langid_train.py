@@ -18,7 +18,7 @@ The shipped model: naive Bayes and the sr/hr/bs stage on all items, combiner on 
 
     python -m benchmarks.langid_train --no-bcms-stage --no-write   # the figures without the stage
 
-    python -m benchmarks.langid_train            # CV report + writes models/langid/langid.npz
+    python -m benchmarks.langid_train            # CV report + writes replyassist/models/langid/langid.npz
     python -m benchmarks.langid_train mlp        # the same with a one-hidden-layer combiner (worse in CV)
 
 The combiner is a multinomial logistic regression (lbfgs, 200 iterations, C=1) on standardised
@@ -41,6 +41,7 @@ import numpy as np
 from benchmarks import evaldata
 from replyassist.language import _backends as B
 from replyassist.language import _model as M
+from replyassist.language._lexicon import LEXICON_FILE
 from replyassist.language.bcms import to_latin
 from replyassist.language.cleaning import letter_count
 from replyassist.language.detector import LanguageDetector
@@ -59,7 +60,7 @@ S2_C = 10.0
 S2_ITERS = 300
 S2_BLEND = 1.0
 USE_BCMS_STAGE = True
-USE_LEXICON = (Path(__file__).resolve().parent.parent / "models" / "langid" / "lexicon.npz").exists()
+USE_LEXICON = LEXICON_FILE.exists()
 ISO3 = {"bos": "bs", "hrv": "hr", "srp": "sr", "hun": "hu", "deu": "de", "eng": "en", "slv": "sl",
         "pol": "pl", "slk": "sk"}
 XSID_LANGS = ("en", "de", "sr", "da", "nl", "it", "lt")
@@ -145,11 +146,15 @@ def featurize(items: list[dict]) -> dict[str, np.ndarray]:
         ft_top.append(top[0])
         ft_topp[i] = top[1]
         idx, cnt = M.hashed_ngrams(text)
-        rows.append(np.full(idx.size, i, dtype=np.int32)); cols.append(idx.astype(np.int32)); vals.append(cnt)
+        rows.append(np.full(idx.size, i, dtype=np.int32))
+        cols.append(idx.astype(np.int32))
+        vals.append(cnt)
         lat = to_latin(text)
         if lat != text:
             idx, cnt = M.hashed_ngrams(lat)
-        rows2.append(np.full(idx.size, i, dtype=np.int32)); cols2.append(idx.astype(np.int32)); vals2.append(cnt)
+        rows2.append(np.full(idx.size, i, dtype=np.int32))
+        cols2.append(idx.astype(np.int32))
+        vals2.append(cnt)
         if i % 10000 == 0:
             print(f"  features {i}/{n} ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
     out = dict(raw=raw, ft_top=np.array(ft_top), ft_topp=ft_topp, nletters=nletters, dtexts=np.array(dtexts, dtype=object),
@@ -161,7 +166,7 @@ def featurize(items: list[dict]) -> dict[str, np.ndarray]:
 
 def lex_features(items: list[dict], dtexts) -> np.ndarray:
     """Lexicon membership features of every detection text, cached on disk."""
-    lexf = ROOT / "models" / "langid" / "lexicon.npz"
+    lexf = LEXICON_FILE
     key = hashlib.sha1(_cache_key(items).encode() + lexf.read_bytes()[:1 << 20]).hexdigest()[:16]
     path = CACHE / f"lex_{key}.npy"
     if path.exists():
@@ -211,8 +216,10 @@ def fit_combiner(X: np.ndarray, y: np.ndarray, sw: np.ndarray, kind: str = "lr")
         from sklearn.linear_model import LogisticRegression
         clf = LogisticRegression(C=1.0, max_iter=200)
         clf.fit(Z, y, sample_weight=sw)
-        W = np.zeros((X.shape[1], B.N), dtype=np.float32); b = np.full(B.N, -30.0, dtype=np.float32)
-        W[:, clf.classes_] = clf.coef_.T; b[clf.classes_] = clf.intercept_
+        W = np.zeros((X.shape[1], B.N), dtype=np.float32)
+        b = np.full(B.N, -30.0, dtype=np.float32)
+        W[:, clf.classes_] = clf.coef_.T
+        b[clf.classes_] = clf.intercept_
         return dict(mean=mean, scale=scale, W0=W, b0=b)
     from sklearn.neural_network import MLPClassifier
     clf = MLPClassifier(hidden_layer_sizes=(64,), alpha=1e-3, max_iter=25, early_stopping=False,
@@ -225,8 +232,10 @@ def fit_combiner(X: np.ndarray, y: np.ndarray, sw: np.ndarray, kind: str = "lr")
     clf.fit(Z[idx], y[idx])
     W1, W2 = clf.coefs_
     b1, b2 = clf.intercepts_
-    W2f = np.zeros((W2.shape[0], B.N), dtype=np.float32); b2f = np.full(B.N, -30.0, dtype=np.float32)
-    W2f[:, clf.classes_] = W2; b2f[clf.classes_] = b2
+    W2f = np.zeros((W2.shape[0], B.N), dtype=np.float32)
+    b2f = np.full(B.N, -30.0, dtype=np.float32)
+    W2f[:, clf.classes_] = W2
+    b2f[clf.classes_] = b2
     return dict(mean=mean, scale=scale, W0=W1.astype(np.float32), b0=b1.astype(np.float32), W1=W2f, b1=b2f)
 
 
@@ -250,7 +259,9 @@ def bcms_stage_inputs(items: list[dict], F: dict, lexX: np.ndarray | None):
         rows, cols, vals = [], [], []
         for j, i in enumerate(idxs):
             a, v = M.bcms_hashed(str(F["dtexts"][i]))
-            rows.append(np.full(a.size, j, dtype=np.int32)); cols.append(a.astype(np.int32)); vals.append(v)
+            rows.append(np.full(a.size, j, dtype=np.int32))
+            cols.append(a.astype(np.int32))
+            vals.append(v)
         Xh = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(len(idxs), 1 << M.S2_BITS), dtype=np.float32)
         save_npz(path, Xh)
@@ -386,7 +397,7 @@ def run(kind: str = "lr", write: bool = True, verbose: bool = True, use_lexicon:
                       **{k: v.astype(np.float32) for k, v in comb.items()})
         if use_bcms_stage:
             arrays.update(fit_bcms_stage(s2_X, s2_dense, s2_y, sw[s2_idx]))
-        out = Path(os.environ.get("LANGID_OUT", ROOT / "models" / "langid" / "langid.npz"))
+        out = Path(os.environ.get("LANGID_OUT", M.MODEL_FILE))
         np.savez_compressed(out, **arrays)
         print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
     return result

@@ -47,7 +47,7 @@ the log). It stands for a team's message log; it is not the default, which has n
 Every message is searched with its language (``en`` for Banking77 and CLINC150, as the pipeline's
 detector gives it), so English messages get the **second opinion** of the default matcher
 (``second_embedder = "auto"``: all-MiniLM-L6-v2 scores them again and the scores are averaged;
-:mod:`replyassist.matching_ensemble`). The "e5 alone" column is the same matcher with
+:mod:`replyassist.matching.second_opinion`). The "e5 alone" column is the same matcher with
 ``second_embedder = None`` (the previous default). MiniLM vectors are not cached across runs:
 the English test messages are encoded by it once per row (about 3 ms each in batches).
 
@@ -74,7 +74,8 @@ import numpy as np
 from replyassist.corpus import AnswerTemplate, FaqCorpus, FaqEntry
 from replyassist.embeddings import CachedEmbedder, get_embedder
 from replyassist.matching import FaqIndex, MatchSettings
-from replyassist.matching_core import EntryScorer, LanguageMap, blas_threads, l2_normalise
+from replyassist.matching.alignment import LanguageMap
+from replyassist.matching.scoring import EntryScorer, blas_threads, l2_normalise
 
 from . import evaldata as ed
 
@@ -309,7 +310,7 @@ def fold_alignment(b: Bench, fold_ids: Sequence[str]) -> tuple[str, dict[str, An
     """Alignment maps trained by ``models/alignment/train.py`` on ``fold_ids`` only (configuration
     selected on inner splits of those ids), saved to a private ``.npz`` that ``MatchSettings``
     loads exactly as it loads the shipped set. Cached per fold."""
-    from replyassist.matching_alignment import save_alignment
+    from replyassist.matching.alignment import save_alignment
 
     key = ",".join(sorted(fold_ids, key=int))
     cache = getattr(b, "_fold_maps", None)
@@ -476,7 +477,7 @@ def _synthetic_texts(rng: np.random.Generator, n: int, words: int, vocab: int = 
 
 
 def _speed(sizes: Sequence[int], paraphrases: int, messages: int, dim: int) -> list[str]:
-    from replyassist.matching_keywords import KeywordIndex
+    from replyassist.matching.keywords import KeywordIndex
 
     rows = []
     rng = np.random.default_rng(0)
@@ -523,7 +524,7 @@ def second_cost(sizes: Sequence[int] = (1_000, 10_000), messages: int = 100) -> 
     all-MiniLM-L6-v2, one Banking77 test message at a time) and its scoring (synthetic corpora of
     random vectors, 3 paraphrases per entry, exact scoring of every entry)."""
     from replyassist.embeddings import get_embedder as _get
-    from replyassist.matching_ensemble import SecondOpinion
+    from replyassist.matching.second_opinion import SecondOpinion
 
     _, test = ed.banking77()
     texts = [t for t, _ in test[:messages]]
@@ -541,7 +542,7 @@ def second_cost(sizes: Sequence[int] = (1_000, 10_000), messages: int = 100) -> 
             base = rng.standard_normal((n, emb.dim), dtype=np.float32)
             para = l2_normalise(np.repeat(base, 3, axis=0) + 0.6 * rng.standard_normal((3 * n, emb.dim), dtype=np.float32))
             q = l2_normalise(base[rng.integers(0, n, messages)] + 0.8 * rng.standard_normal((messages, emb.dim), dtype=np.float32))
-            so = SecondOpinion(para, np.repeat(np.arange(n), 3), n, encode=lambda ts: q[:len(ts)],
+            so = SecondOpinion(para, np.repeat(np.arange(n), 3), n, encode=lambda ts, q=q: q[:len(ts)],
                                languages=("en",), weight=1.0, name="synthetic")
             so.message_scores(["x"])
             st = []

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "False alarms of the default Moderator on messages that are not abusive:", "",
               "| messages | n | flagged | rate |", "|---|---|---|---|"]
     groups: dict[str, list[bool]] = {}
-    for (t, l, g), r in zip(fa, res):
+    for (_t, _l, g), r in zip(fa, res):
         groups.setdefault(g, []).append(r.flagged)
     for g, flags in groups.items():
         lines.append(f"| {g} (positive + neutral)" if g.startswith("UMSAB") else f"| {g} (non-abusive)")

@@ -103,7 +103,7 @@ def report_leaks(work: Path) -> tuple[str, dict[str, int]]:
     checked: Counter[str] = Counter()
     where: list[str] = []
     for lab in labels:
-        for kind, lang, value, col in lab:
+        for kind, _lang, value, col in lab:
             s = secret(kind, value)
             key = f"{kind} in text" if col == "text" else f"{kind} in column {col}"
             checked[key] += 1

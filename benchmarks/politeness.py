@@ -32,7 +32,8 @@ import numpy as np
 from . import evaldata as ed
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_DIR = ROOT / "models" / "politeness"
+MODEL_DIR = ROOT / "replyassist" / "models" / "politeness"   # the weights: package data, loaded at run time
+CARD_DIR = ROOT / "models" / "politeness"                    # model card and training report (not shipped)
 RESULTS = ROOT / "benchmarks" / "results" / "politeness.md"
 LANGS = ("en", "es", "fr")
 THRESHOLD = 0.8
@@ -85,13 +86,14 @@ def train() -> dict[str, float]:
     np.savez(MODEL_DIR / "joint.npz", w=w, b=np.float32(b), mu=mu.astype(np.float32), sd=sd.astype(np.float32),
              scale=scale)
     info |= {"joint_C": C, "joint_cv_acc": cv}
-    (MODEL_DIR / "training.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    CARD_DIR.mkdir(parents=True, exist_ok=True)
+    (CARD_DIR / "training.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     return info
 
 
 def evaluate() -> list[dict[str, object]]:
     from replyassist.tone.politeness import ImpolitenessScorer
-    scorer = ImpolitenessScorer(model_dir=MODEL_DIR)   # the weights this script trains (repository copy)
+    scorer = ImpolitenessScorer(model_dir=MODEL_DIR)   # the weights this script trains (the shipped copy)
     rows = []
     for lang in LANGS:
         texts, y = _data(lang, "test")
@@ -150,7 +152,7 @@ def write_card(rows: list[dict[str, object]], info: dict) -> None:
     acc = {(r["lang"], r["model"]): r["acc"] for r in rows}
     card = f"""# Impoliteness heads (replyassist tone check)
 
-Files: `cues.npz` (logistic regression on 21 politeness-strategy cue features: `w`, `b`, feature
+Files (in `replyassist/models/politeness/`, package data): `cues.npz` (logistic regression on 21 politeness-strategy cue features: `w`, `b`, feature
 standardisation `mu`, `sd`, `features`), `e5.npz` (logistic head on multilingual-e5-small vectors,
 query mode: `w`, `b`), `joint.npz` (one logistic model on [e5 vector, standardised cues * `scale`]:
 `w`, `b`, `mu`, `sd`, `scale`; used when vectors are available). numpy only at run time
@@ -178,7 +180,7 @@ query mode: `w`, `b`), `joint.npz` (one logistic model on [e5 vector, standardis
   the tone checker therefore reports a sentence only above P(impolite) >= 0.8 and relies on
   lexicons for the clear cases. Regenerate: `python -m benchmarks.politeness --train`.
 """
-    (MODEL_DIR / "README.md").write_text(card, encoding="utf-8")
+    (CARD_DIR / "README.md").write_text(card, encoding="utf-8")
 
 
 def table(rows: list[dict[str, object]]) -> str:
@@ -202,7 +204,7 @@ def main() -> int:
             "Trained on the English train file only; en/es/fr test files are the development split "
             "(balanced, chance = 0.50). `python -m benchmarks.politeness`.\n\n")
     text = head + out + "\n"
-    tj = MODEL_DIR / "training.json"
+    tj = CARD_DIR / "training.json"
     if tj.is_file():
         info = json.loads(tj.read_text(encoding="utf-8"))
         text += (f"\nTraining: {info.get('n_train')} English sentences; 5-fold CV accuracy on train: "

@@ -52,7 +52,7 @@ def main() -> int:
         if args.only and name not in args.only.split(","):
             continue
         t0 = time.time()
-        emb.encode(texts, progress=lambda d, n: print(f"\r{name}: {d}/{n}", end="", file=sys.stderr, flush=True))
+        emb.encode(texts, progress=lambda d, n, name=name: print(f"\r{name}: {d}/{n}", end="", file=sys.stderr, flush=True))
         print(f"\n{name}: {len(texts)} texts in {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
     return 0
 

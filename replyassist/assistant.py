@@ -8,8 +8,10 @@
 """
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass, field, replace
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
@@ -18,15 +20,15 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 from .corpus import FaqCorpus, load_corpus
 from .drafting import Draft, Drafter, DraftRequest
 from .embeddings import Embedder, get_embedder
-from .errors import ConfigError, InputError, ReplyAssistError
+from .errors import ConfigError, Errors, InputError, ReplyAssistError
 from .language import LanguageDetector, LanguageHints, LanguageResult
-from .language.variant import BCMS_LANGUAGES, resolve_variant
 from .log_learning import LogLearning
 from .matching import FaqIndex, Match, MatchResult
+from .pipeline import AnalysisPipeline, MessageInput, PipelineSettings
 from .settings import Settings, load_settings
 from .signals import Escalation, ModerationResult, SentimentResult, SignalAnalyzer, Signals
 from .signals.situation import detect_situations
-from .text import PreparedText, prepare_message, segment_batch
+from .text import PreparedText
 from .tone import ToneChecker, ToneFinding
 
 __all__ = ["Message", "Suggestion", "ReplyAssistant", "SCHEMA"]
@@ -60,14 +62,11 @@ class Message:
         for name in ("customer_name", "agent_name", "channel", "customer_language", "locale"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
-                raise InputError(f"Message.{name} must be a str or None, got {type(v).__name__}; "
-                                 f"pass e.g. {name}=str(value).", code="E105")
+                raise InputError(Errors.E105, name=name, v_type=type(v).__name__)
         if isinstance(self.history, (str, bytes)) or not isinstance(self.history, Iterable):
-            raise InputError(f"Message.history must be a list of earlier messages (texts or dicts), got "
-                             f"{type(self.history).__name__}; wrap a single message in a list.", code="E105")
+            raise InputError(Errors.E129, history_type=type(self.history).__name__)
         if not isinstance(self.values, Mapping):
-            raise InputError(f"Message.values must be a mapping of placeholder names to values, got "
-                             f"{type(self.values).__name__}; e.g. values={{'order_id': '4711'}}.", code="E105")
+            raise InputError(Errors.E130, values_type=type(self.values).__name__)
         object.__setattr__(self, "history", tuple(self.history))
 
     @classmethod
@@ -81,11 +80,10 @@ class Message:
             # keys of any type: sorted by their text ({2: 3} made sorting raise TypeError, issue 20)
             unknown = sorted((k for k in item if k not in known), key=repr)
             if unknown:
-                raise InputError(f"Unknown message field(s) {[k if isinstance(k, str) else repr(k) for k in unknown]}; "
-                                 f"valid: {sorted(known)}.", code="E105")
+                raise InputError(Errors.E133, unknown=[k if isinstance(k, str) else repr(k) for k in unknown],
+                                 known=sorted(known))
             if "text" not in item:
-                raise InputError(f"The message has no 'text' field (fields given: {sorted(map(str, item))}); "
-                                 "pass {'text': ..., ...}.", code="E105")
+                raise InputError(Errors.E134, fields=sorted(map(str, item)))
             return cls(**dict(item))
         raise InputError.not_text(item)
 
@@ -165,12 +163,13 @@ class ReplyAssistant:
         self.embedder = embedder or get_embedder(self.settings.embedder)
         cache_dir = Path(self.settings.cache_dir) / "index" if self.settings.cache_dir else None
         self.index = FaqIndex(corpus, self.embedder, self.settings.matching, cache_dir=cache_dir)
-        languages = corpus.languages if self.settings.restrict_languages else None
-        self.detector = LanguageDetector(languages=languages) if languages else LanguageDetector()
-        #: The Serbian/Croatian/Bosnian answer sets of the corpus (the reply variant is chosen among them).
-        self._bcms_available = tuple(lg for lg in BCMS_LANGUAGES
-                                     if any(lg in e.answers for e in getattr(corpus, "entries", ())))
         self.signals = SignalAnalyzer(self.settings.signals)
+        #: The message analysis (prepare, language, encode, match, signals) shared with the gap
+        #: analysis, log learning and evaluate; drafting follows it here.
+        self.pipeline = AnalysisPipeline.for_corpus(corpus, embedder=self.embedder, index=self.index,
+                                                    signals=self.signals,
+                                                    settings=PipelineSettings.from_settings(self.settings))
+        self.detector: LanguageDetector = self.pipeline.detector
         self.translator = translator if translator is not None else self._make_translator()
         self.drafter = Drafter(self.settings.drafting, translator=self.translator)
         self.tone_checker = ToneChecker(self.settings.drafting,
@@ -202,9 +201,8 @@ class ReplyAssistant:
         84
         """
         from .log_learning import learn_index_from_log
-        return learn_index_from_log(self.index, source, detect=lambda t: self.detector.detect(t).language,
-                                    text_column=text_column, keep=keep, max_messages=max_messages,
-                                    max_chars=self.settings.max_message_chars)
+        return learn_index_from_log(self.index, source, pipeline=self.pipeline, text_column=text_column, keep=keep,
+                                    max_messages=max_messages)
 
     def _make_translator(self) -> Any:
         if self.settings.translator == "none":
@@ -239,20 +237,18 @@ class ReplyAssistant:
         (nothing is dropped, order is kept); with ``"raise"`` the first bad message raises.
         """
         if on_error not in ("raise", "return"):
-            raise ConfigError(f"on_error must be 'raise' or 'return', got {on_error!r}.")
+            raise ConfigError(Errors.E079, on_error=on_error)
         if isinstance(messages, (str, bytes, Mapping, Message)):  # else a str would become one message per character
-            raise InputError(f"suggest_many() takes a list of messages, got a single {type(messages).__name__}; "
-                             "use suggest() for one message, or wrap it in a list.", code="E105")
+            raise InputError(Errors.E131, messages_type=type(messages).__name__)
         if now is not None and not isinstance(now, datetime):
-            raise InputError(f"now must be a datetime (timezone-aware, e.g. datetime.now(timezone.utc)) or None, "
-                             f"got {type(now).__name__}.", code="E105")
+            raise InputError(Errors.E132, now_type=type(now).__name__)
         items = list(messages)
         results: list[Suggestion | ReplyAssistError | None] = [None] * len(items)
         ok: list[tuple[int, Message, PreparedText]] = []
         for i, item in enumerate(items):
             try:
                 msg = Message.coerce(item)
-                ok.append((i, msg, prepare_message(msg.text, max_chars=self.settings.max_message_chars)))
+                ok.append((i, msg, self.pipeline.prepare(msg.text)))
             except ReplyAssistError as exc:
                 if on_error == "raise":
                     raise
@@ -263,42 +259,25 @@ class ReplyAssistant:
         return [r for r in results if r is not None]
 
     def _run(self, batch: list[tuple[Message, PreparedText]], now: datetime | None) -> list[Suggestion]:
-        t: dict[str, float] = {}
         n = len(batch)
-        t0 = time.perf_counter()
-        langs = [self.detector.detect(p.clean, hints=self._hints(m)) for m, p in batch]
-        # Serbian, Croatian or Bosnian, and the script: the variant the reply is written in
-        variants = [resolve_variant(p.clean, r, customer_language=m.customer_language, locale=m.locale,
-                                    available=self._bcms_available, default=self.settings.bcms_default)
-                    for (m, p), r in zip(batch, langs)]
-        langs = [r if v.decided_by == "not_bcms" or (v.language == r.language and v.script == r.script)
-                 else replace(r, language=v.language, script=v.script or r.script)
-                 for r, v in zip(langs, variants)]
-        t["language"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        # What is matched: the message without its greeting and sign-off, and (match_sentences) its
-        # sentences; all encoded in ONE batch. The message vectors also feed the signals.
-        all_texts, parts = segment_batch([p.clean for _, p in batch], segments=self.settings.match_sentences)
-        all_vectors = self.embedder.encode(all_texts)
-        vectors = all_vectors[:n]
-        t["embed"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        all_langs = [r.language for r in langs] + [langs[i].language for i in parts[n:] if i is not None]
-        # one search: each message (whole text + its best sentence) and each sentence on its own
-        found = self.index.search(all_vectors, texts=all_texts, languages=all_langs, parts=parts, include_parts=True)
-        matches = found[:n]
+        # the analysis (language, ONE encode of the messages and their sentences, match, signals)
+        res = self.pipeline.run([self._input(m) for m, _ in batch], prepared=[p for _, p in batch])
+        analyses = res.ok
+        t = {"language": res.timings["language"], "embed": res.timings["encode"], "match": res.timings["match"],
+             "signals": res.timings["signals"]}
+        langs = [a.language for a in analyses]
+        matches = [a.match for a in analyses]
+        sigs = [a.signals for a in analyses]
         sentence_notes: list[tuple[str, ...]] = [()] * n
         also: list[tuple[str, ...]] = [()] * n
-        if len(all_texts) > n:
-            sentence_notes, also = _second_questions(matches, all_texts[n:], parts[n:], found[n:])
-        t["match"] = time.perf_counter() - t0
+        if any(a.sentences for a in analyses):
+            owners = [k for k, a in enumerate(analyses) for _ in a.sentences]
+            sentence_notes, also = _second_questions(matches, [x for a in analyses for x in a.sentences], owners,
+                                                     [r for a in analyses for r in a.sentence_matches])
         t0 = time.perf_counter()
-        sigs = self.signals.analyze([p.text for _, p in batch], vectors, [r.language for r in langs],
-                                    channels=[m.channel for m, _ in batch],
-                                    histories=[_history_texts(m.history) for m, _ in batch])
         situations = [detect_situations(p.text, r.language, _history_texts(m.history), cues=sig.escalation.signals)
                       for (m, p), r, sig in zip(batch, langs, sigs)]
-        t["signals"] = time.perf_counter() - t0
+        t["signals"] += time.perf_counter() - t0
         out: list[Suggestion] = []
         t_draft = t_tone = t_tr = 0.0
         for k, ((msg, prep), lang, match, sig) in enumerate(zip(batch, langs, matches, sigs)):
@@ -326,7 +305,8 @@ class ReplyAssistant:
             elif match.not_answered and match.matches:
                 notes = notes + (f"not answered from {match.matches[0].faq_id!r}: the message is closest to a "
                                  f"question that entry does not answer ({match.not_answered!r})",)
-            vnote = variants[k].note
+            variant = analyses[k].variant
+            vnote = variant.note if variant is not None else None
             if vnote:
                 notes = (vnote,) + notes
             if lang.language is None:
@@ -354,9 +334,12 @@ class ReplyAssistant:
                 values["order_id"] = "#" + ids[0] if ids[0].isdigit() else ids[0]
         return values
 
+    def _input(self, msg: Message) -> MessageInput:
+        return MessageInput(text=msg.text, customer_language=msg.customer_language, locale=msg.locale,
+                            channel=msg.channel, history=tuple(_history_texts(msg.history)))
+
     def _hints(self, msg: Message) -> LanguageHints:
-        return LanguageHints(customer_language=msg.customer_language, locale=msg.locale,
-                             corpus_languages=self.corpus.languages)
+        return self._input(msg).hints(self.pipeline.corpus_languages)
 
     def _translate_for_agent(self, prep: PreparedText, lang: LanguageResult,
                              names: Sequence[str | None] = ()) -> tuple[Any, tuple[str, ...]]:
@@ -378,6 +361,26 @@ SECOND_QUESTION_AT = 0.6
 SECOND_STATEMENT_AT = 0.9
 
 
+#: A request without a question mark is a question too ("please close my account", "bitte mich vom
+#: Newsletter abmelden", "kérem, töröljék a fiókomat", "molim vas da ugasite nalog"); matched on the
+#: sentence without diacritics, Serbian Cyrillic through its Latin spelling.
+_REQUEST = re.compile(r"\b(please|pls|plz|kindly|can you|could you|bitte|konnt ihr|konnen sie|kerem|kerlek|"
+                      r"legyszi|molim|molimo|mozete li|mozes li)\b")
+
+
+def _asks(sentence: str) -> bool:
+    """A question or a request (not a complaint): what a second answer may answer.
+
+    >>> _asks("and stop the newsletters too"), _asks("pls close my account"), _asks("Wo ist es?")
+    (False, True, True)
+    """
+    if "?" in sentence:
+        return True
+    from .drafting.script import cyrillic_to_latin
+    folded = unicodedata.normalize("NFKD", cyrillic_to_latin(sentence).lower().replace("đ", "dj"))
+    return _REQUEST.search("".join(c for c in folded if not unicodedata.combining(c))) is not None
+
+
 def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], owners: Sequence[int | None],
                       seg_results: Sequence[MatchResult]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """A second question in a message: a sentence (``owners[j]``: its message) matched on its own to
@@ -388,12 +391,14 @@ def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], 
     also: list[tuple[str, ...]] = [()] * len(matches)
     best: dict[int, tuple[float, str, str]] = {}
     for sentence, i, r in zip(sentences, owners, seg_results):
-        m = matches[i] if i is not None else None
+        if i is None:
+            continue
+        m = matches[i]
         if m is None or m.band == "no_match" or not m.matches or r.band == "no_match" or not r.matches:
             continue
         if r.matches[0].faq_id == m.matches[0].faq_id:
             continue
-        if r.confidence >= (SECOND_QUESTION_AT if "?" in sentence else SECOND_STATEMENT_AT) \
+        if r.confidence >= (SECOND_QUESTION_AT if _asks(sentence) else SECOND_STATEMENT_AT) \
                 and (i not in best or (r.confidence, sentence) > best[i][:2]):
             best[i] = (r.confidence, sentence, r.matches[0].faq_id)
     for i, (_, sentence, faq_id) in best.items():
@@ -432,6 +437,6 @@ def _history_texts(history: Sequence[Any]) -> list[str]:
         elif isinstance(h, Mapping) and isinstance(h.get("text"), str):
             out.append(h["text"])
         elif hasattr(h, "text"):
-            out.append(str(getattr(h, "text")))
+            out.append(str(h.text))
     return out
 

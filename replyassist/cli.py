@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from .errors import InputError, ReplyAssistError
+from .errors import USAGE_CODES_E7, Errors, InputError, ReplyAssistError
 
 __all__ = ["main"]
 
@@ -29,8 +29,7 @@ def _read_message(args: argparse.Namespace) -> str:
     if args.message and args.message != "-":
         return " ".join(args.message)
     if sys.stdin is None or sys.stdin.isatty():
-        raise InputError("No message given. Pass it as an argument or on standard input "
-                         "(echo 'text' | replyassist suggest --corpus DIR).", code="E106")
+        raise InputError(Errors.E106)
     from .text import decode_bytes
     data = sys.stdin.buffer.read()
     return decode_bytes(data, source="standard input", errors=args.encoding_errors)
@@ -40,7 +39,7 @@ def _values(pairs: Sequence[str]) -> dict[str, str]:
     out = {}
     for p in pairs:
         if "=" not in p:
-            raise InputError(f"--value expects name=value, got {p!r}.", code="E107")
+            raise InputError(Errors.E107, p=p)
         k, v = p.split("=", 1)
         out[k.strip()] = v
     return out
@@ -52,9 +51,7 @@ def _history_item(h: str) -> Any:
     try:
         return json.loads(h)
     except json.JSONDecodeError as exc:
-        raise InputError(f"--history {h[:60]!r} starts with '{{' but is not valid JSON ({exc.msg} at column "
-                         f"{exc.colno}). Give plain text, or JSON such as "
-                         '\'{"text": "...", "date": "2026-05-12", "direction": "out"}\'.', code="E107") from None
+        raise InputError(Errors.E108, history=h[:60], msg=exc.msg, colno=exc.colno) from None
 
 
 def _print_suggestion(s: Any) -> None:
@@ -136,7 +133,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         from .feedback.cli import evaluate_feedback
         report = evaluate_feedback(args.corpus, args.feedback, settings=args.settings, learn_split=args.learn_split)
     elif not args.queries:
-        raise InputError("Give --queries FILE (labelled questions) or --feedback URL (the desk's store).", code="E107")
+        raise InputError(Errors.E109)
     else:
         report = evaluate_corpus(args.corpus, args.queries, settings=args.settings, log=args.log)
     if args.json:
@@ -173,8 +170,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_install_translation(args: argparse.Namespace) -> int:
-    from .translation import cli_install_translation
-    return cli_install_translation(args)
+    """``replyassist models install-translation SRC TGT [--file PATH] [--packages-dir DIR]``.
+
+    Prints what was installed; returns 0, or 2 with the message on stderr (no internet, no such
+    pack, a broken ``.argosmodel``, argostranslate missing).
+    """
+    from .errors import MissingDependencyError, TranslationError
+    from .translation import install_package_file, install_translation_pair, installed_pairs
+
+    packages_dir = getattr(args, "packages_dir", None)
+    try:
+        files = getattr(args, "file", None) or []
+        if files:
+            for f in files:
+                src, tgt = install_package_file(f, packages_dir=packages_dir)
+                print(f"installed {src}→{tgt} from {f}")
+        else:
+            source, target = getattr(args, "source", None), getattr(args, "target", None)
+            if not source or not target:
+                raise InputError(Errors.E104)
+            done = install_translation_pair(source, target, packages_dir=packages_dir)
+            print(f"installed {', '.join(done)}" if done else f"{source}→{target} already installed")
+        pairs = installed_pairs(packages_dir)
+        print("installed pairs: " + (", ".join(f"{a}→{b}" for a, b in pairs) or "none"))
+        return 0
+    except (TranslationError, InputError, MissingDependencyError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ReplyAssistError as exc:
         print(f"replyassist: error: {exc}", file=sys.stderr)
-        return 2 if exc.code.startswith(("E0", "E2", "E4")) or exc.code in ("E701", "E704") else 1
+        return 2 if exc.code.startswith(("E0", "E2", "E4", "E5")) or exc.code in USAGE_CODES_E7 else 1
     except KeyboardInterrupt:
         print("replyassist: interrupted", file=sys.stderr)
         return 130

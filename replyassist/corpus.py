@@ -18,7 +18,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -137,7 +137,7 @@ class FaqCorpus:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[FaqEntry]:
         return iter(self.entries)
 
 
@@ -209,7 +209,7 @@ def _scalar(node: yaml.Node) -> Any:
                            "quote it to make it text")
 
 
-def _mapping(ctx: _Ctx, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]] | None:
+def _mapping(ctx: _Ctx, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node, yaml.Node]] | None:
     if not isinstance(node, yaml.MappingNode):
         ctx.err(node, f"{what} must be a mapping (key: value), got {_kind(node)}")
         return None
@@ -230,8 +230,10 @@ def _mapping(ctx: _Ctx, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node
     return out
 
 
-def _kind(node: yaml.Node) -> str:
-    return {yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list"}.get(type(node), "a single value")
+def _kind(node: yaml.Node | None) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    return "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
 
 
 def _text(ctx: _Ctx, node: yaml.Node, what: str) -> str | None:
@@ -364,7 +366,7 @@ def _compose(path: Path, ctx: _Ctx) -> yaml.Node | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line: int | None = raw[: exc.start].count(b"\n") + 1
         ctx.problems.append(Problem(ctx.file, line, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"))
         return None
     try:
@@ -514,7 +516,7 @@ def corpus_from_dicts(entries: Iterable[Mapping[str, Any]], *, name: str = "in-m
     ctx = _Ctx(f"<{name}>")
     out: list[FaqEntry] = []
     seen: set[str] = set()
-    for key, _, vnode in _mapping(ctx, node, "corpus") or []:
+    for _key, _, vnode in _mapping(ctx, node, "corpus") or []:
         for i, enode in enumerate(vnode.value if isinstance(vnode, yaml.SequenceNode) else []):
             e = _parse_entry(ctx, enode, i)
             if e is not None:

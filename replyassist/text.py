@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .errors import InputError
+from .errors import Errors, InputError
 
 __all__ = ["Span", "PreparedText", "prepare_message", "find_pii", "mask_pii", "mask_identifier", "find_names",
            "decode_bytes", "split_sentences",
@@ -152,10 +152,9 @@ def decode_bytes(data: bytes, *, source: str = "input", errors: str = "strict") 
     'café'
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise InputError(f"decode_bytes() takes bytes, got {type(data).__name__}.", code="E102")
+        raise InputError(Errors.E114, data_type=type(data).__name__)
     if errors not in ("strict", "replace", "ignore", "backslashreplace", "surrogateescape"):
-        raise InputError("errors must be one of 'strict', 'replace', 'ignore', 'backslashreplace', "
-                         f"'surrogateescape' (as in bytes.decode), got {errors!r}.", code="E104")
+        raise InputError(Errors.E115, errors=errors)
     data = bytes(data)
     try:
         return data.decode("utf-8-sig", errors=errors)
@@ -358,7 +357,7 @@ def prepare_message(text: object, *, max_chars: int = MAX_CHARS) -> PreparedText
     if not isinstance(text, str):
         raise InputError.not_text(text)
     if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
-        raise InputError(f"max_chars must be a positive integer, got {max_chars!r}.", code="E104")
+        raise InputError(Errors.E116, max_chars=max_chars)
     truncated = False
     if len(text) > max_chars * 2:  # cheap pre-cut so a huge message is not normalised in full
         # ... but after dropping what cleaning drops anyway (invisible characters, runs of blank

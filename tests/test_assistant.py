@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
 
-import numpy as np
 import pytest
 
 from replyassist import InputError, ReplyAssistant
@@ -22,8 +22,9 @@ def test_german_order_question(assistant):
     assert s.draft.language == "de"
     assert "Jonas" in s.draft.text and "Mira" in s.draft.text
     assert "{" not in s.draft.text
-    assert s.sentiment.label in ("negative", "neutral", "positive")
-    assert isinstance(s.escalation.reasons, tuple)
+    # a plain question: neutral, nothing to escalate
+    assert s.sentiment.label == "neutral", s.sentiment
+    assert s.escalation.level == "none" and s.escalation.reasons == () and s.escalation.action == "answer_publicly"
 
 
 def test_hungarian_angry_message(assistant):
@@ -78,7 +79,7 @@ def test_suggest_many_equals_single_and_keeps_order(assistant):
         assert s.draft.text == one.draft.text
 
 
-def test_suggest_many_encodes_each_message_once(shop_corpus, tmp_path):
+def test_suggest_many_encodes_each_message_once(shop_corpus, ra_cache):
     from replyassist.embeddings import get_embedder
 
     class Counting:
@@ -90,7 +91,7 @@ def test_suggest_many_encodes_each_message_once(shop_corpus, tmp_path):
             return self.inner.encode(texts)
 
     emb = Counting(get_embedder("e5-small"))
-    a = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path)}, embedder=emb)
+    a = ReplyAssistant(shop_corpus, {"cache_dir": str(ra_cache)}, embedder=emb)   # the session's corpus vectors
     emb.calls.clear()
     a.suggest_many(["Hol van a csomagom?", "Where is my refund?", "Mikor nyitnak?"])
     assert emb.calls == [["Hol van a csomagom?", "Where is my refund?", "Mikor nyitnak?"]]
@@ -128,14 +129,15 @@ def test_template_like_customer_names_appear_literally(assistant, name):
 def test_unknown_language_falls_back(assistant):
     s = assistant.suggest("Hvor er pakken min? Jeg har ventet i to uger.")  # Danish: not in the corpus
     assert s.language == "da"
-    assert s.draft.language in ("en",) or s.draft.machine_translated
-    assert any("da" in n for n in s.draft.notes)
+    # no translator configured: an English draft, and a note naming Danish and the fallback
+    assert s.draft.language == "en" and not s.draft.machine_translated
+    assert any(re.search(r"\bda\b", n) and re.search(r"\ben\b", n) for n in s.draft.notes), s.draft.notes
 
 
-def test_sentence_matching_option(shop_corpus, tmp_path):
+def test_sentence_matching_option(shop_corpus, ra_cache):
     # on by default: a question inside a complaint counts as much as the complaint around it
-    off_ra = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path), "match_sentences": False}, warm_up=False)
-    on_ra = ReplyAssistant(shop_corpus, {"cache_dir": str(tmp_path)}, warm_up=False)
+    off_ra = ReplyAssistant(shop_corpus, {"cache_dir": str(ra_cache), "match_sentences": False}, warm_up=False)
+    on_ra = ReplyAssistant(shop_corpus, {"cache_dir": str(ra_cache)}, warm_up=False)
     assert on_ra.settings.match_sentences
     msg = "Ich bin total sauer. Wo ist mein Paket?? Schon zum dritten Mal schreibe ich euch!"
     off, on = off_ra.suggest(msg), on_ra.suggest(msg)
@@ -151,7 +153,9 @@ def test_sentence_matching_option(shop_corpus, tmp_path):
     assert not on_ra.suggest("Wo bleibt meine Bestellung?").notes
 
 
-def test_learn_from_log_reports_every_skipped_row_and_replaces_earlier_logs(assistant):
+def test_learn_from_log_reports_every_skipped_row_and_replaces_earlier_logs(fresh_assistant, assistant):
+    shared = assistant
+    assistant = fresh_assistant      # learning changes the index: not the session's shared assistant
     before = assistant.suggest("Wo ist mein Paket?").match.matches[0].faq_id
     res = assistant.learn_from_log(["Wo bleibt meine Bestellung?", "", "Kann ich mit PayPal zahlen?",
                                     "Hol van a csomagom?", "Koliko košta dostava?", "💥💥", "How do I return shoes?"])
@@ -165,3 +169,4 @@ def test_learn_from_log_reports_every_skipped_row_and_replaces_earlier_logs(assi
     assert again.added == 1 and assistant.index.log_paraphrases == 1
     assistant.learn_from_log([], keep=1.0)
     assert assistant.index.log_paraphrases == 0
+    assert shared.index.log_paraphrases == 0 and shared.index is not assistant.index

@@ -1,5 +1,5 @@
 """The agent's desk (issue 17): its JSON API and the page in headless Chromium, against the service
-started here on a free loopback port (the session's assistant, a SQLite store in a temp folder).
+started here on a free loopback port (an assistant of its own over the session's cache, a SQLite store in a temp folder).
 
 The browser is Debian's chromium driven by Playwright (``executable_path``, no browser download);
 where it is missing the browser test is skipped with the reason (failed under ``.ci/run``).
@@ -21,21 +21,21 @@ SHOWN = "!document.querySelector('#result').hidden && document.querySelector('#l
 
 
 @pytest.fixture(scope="module")
-def desk_service(assistant, tmp_path_factory):
+def desk_service(assistant, ra_cache, tmp_path_factory):
     from replyassist.service.app import create_app
     from replyassist.service.auth import hash_key
     from replyassist.service.config import ServiceConfig
+    from tests.conftest import make_assistant
     db = tmp_path_factory.mktemp("desk") / "feedback.db"
     cfg = ServiceConfig(corpus=str(assistant.corpus.path or "faq_corpus/shop"), api_key_hashes=(hash_key(KEY),),
                         request_timeout_s=300, feedback=f"sqlite:///{db}", feedback_refresh_s=1.0)
-    app = create_app(cfg, assistant=assistant)
-    idx = assistant.index
-    try:
-        with RunningServer(app) as srv:
-            srv.store = app.state.desk.store
-            yield srv
-    finally:   # the session's assistant is shared: forget what the desk taught it
-        idx.scorer, idx.log_paraphrases = idx.base_scorer, 0
+    # the desk learns from the corrections it stores (it changes its assistant's index): an assistant
+    # of its own, not the session's shared one (same corpus vectors, read from the session cache)
+    own = make_assistant(assistant.corpus, ra_cache, embedder=assistant.embedder)
+    app = create_app(cfg, assistant=own)
+    with RunningServer(app) as srv:
+        srv.store = app.state.desk.store
+        yield srv
 
 
 @pytest.fixture()

@@ -230,7 +230,8 @@ def test_croatian_avoids_broken_vocatives():
 def test_empathy_before_the_answer_for_negative_customers(lang, message, marker):
     d = DRAFTER.draft(req(message, lang, sentiment="negative", customer_name="Kim Lee"))
     paras = d.text.split("\n\n")
-    assert marker in paras[1], d.text          # right after the greeting, before the answer
+    # right after the greeting, before the answer (Croatian and German letters go on in lower case)
+    assert marker in paras[1] or marker[0].lower() + marker[1:] in paras[1], d.text
     assert "#4711" in paras[2]
     neutral = DRAFTER.draft(req(message, lang, sentiment="neutral", customer_name="Kim Lee"))
     assert marker not in neutral.text
@@ -247,7 +248,8 @@ def test_history_reference_per_language():
         assert "history" in d.personalisation
         ack = DRAFTER.draft(req("?", lang, history=hist, customer_name="Kim Lee", match=match(None)))
         assert phrase in ack.text and ack.kind == "acknowledgement"
-        assert ack.text.count("Thank") + ack.text.count("Dank") + ack.text.count("Köszön") + ack.text.count("Hvala") == 1
+        low = ack.text.lower()
+        assert low.count("thank") + low.count("dank") + low.count("köszön") + low.count("hvala") == 1
 
 
 # ------------------------------------------------------------------------------ placeholders
@@ -294,10 +296,10 @@ def test_acknowledgement_uses_channel_policy_and_opening_hours(lang, within, clo
 
 def test_facebook_response_time_while_open():
     d = DRAFTER.draft(req("Hello?", "en", match=match(None), channel="facebook", customer_name="Kim Lee"))
-    assert "within 1 hour" in d.text
+    assert "within the hour" in d.text
     # chat promises a first reply in 5 minutes; the holding reply's follow-up is never sooner than an hour
     d = DRAFTER.draft(req("hello?", "en", match=match(None), channel="chat", customer_name="Kim Lee"))
-    assert "within 1 hour" in d.text and "minutes" not in d.text
+    assert "within the hour" in d.text and "minutes" not in d.text
 
 
 def test_suggest_band_drafts_the_answer_for_review_or_acknowledges_when_set():
@@ -346,8 +348,13 @@ def test_public_channel_never_asks_for_personal_data():
 
 def test_contact_offer_for_payment_matters():
     s = DraftSettings(support_email="help@shop.example", support_phone="+36 1 555 0100")
-    d = Drafter(s).draft(req("When do I get my money back?", "en", match=match("refund-status"), customer_name="Kim Lee"))
+    d = Drafter(s).draft(req("When do I get my money back?", "en", match=match("refund-status"), customer_name="Kim Lee",
+                             channel="forum"))
     assert "help@shop.example" in d.text and "+36 1 555 0100" in d.text
+    # in an e-mail reply only the phone is offered ("reach us by e-mail" inside an e-mail reads odd)
+    d = Drafter(s).draft(req("When do I get my money back?", "en", match=match("refund-status"), customer_name="Kim Lee",
+                             channel="email"))
+    assert "help@shop.example" not in d.text and "call us at +36 1 555 0100" in d.text, d.text
 
 
 def test_sign_off_styles_and_emoji():
@@ -456,7 +463,7 @@ def test_with_the_real_safe_translator():
     drafter = Drafter(translator=SafeTranslator(PhraseTable()))
     d = drafter.draft(req("Poštovani, kada ću dobiti povrat novca?", "hr", match=match("refund-status"), customer_name="Ana Horvat"))
     assert d.machine_translated and d.source_language == "en" and d.language == "hr"
-    assert d.text.startswith("Poštovana gospođo Horvat,") and "Povrat novca stiže na Vaš račun u roku od 5-10 radnih" in d.text
+    assert d.text.startswith("Poštovana gospođo Horvat,") and "ovrat novca stiže na Vaš račun u roku od 5-10 radnih" in d.text
     # a pair the backend does not support: TranslationError is caught, a holding reply in Serbian with a note
     d = drafter.draft(req("Guten Tag, wann bekomme ich mein Geld?", "sr", match=match("refund-status"), customer_name="Ana"))
     assert not d.machine_translated and d.language == "sr" and d.kind == "acknowledgement"
@@ -505,13 +512,13 @@ def test_a_close_language_answers_before_english_or_machine_translation():
     d = Drafter(translator=tr).draft(req("Gdje je moja narudžba? Možete li mi pomoći?", "bs",
                                          customer_name="Amra Hodžić"))
     assert d.language == "hr" and d.source_language == "hr" and not d.machine_translated and not tr.calls
-    assert "Narudžbu #4711 možete pratiti" in d.text and "tracking link" not in d.text
+    assert "arudžbu #4711 možete pratiti" in d.text and "tracking link" not in d.text
     assert any("missing in bs; drafted in hr" in n and "close_languages" in n for n in d.notes)
     # Serbian written in Cyrillic, only a Croatian answer: Croatian stays in Latin script
     only_hr = corpus_from_dicts([{"id": "x", "category": "delivery", "questions": {"hr": ["Gdje je paket?"]},
                                   "answers": {"hr": "Paket je na putu."}}], name="hr-only", default_language="en")
     d = DRAFTER.draft(req("Где је мој пакет?", "sr", script="Cyrl", corpus=only_hr, match=match("x")))
-    assert d.language == "hr" and "Paket je na putu." in d.text
+    assert d.language == "hr" and "aket je na putu." in d.text
     # no match: the acknowledgement is framed in Bosnian (bs has its own phrases)
     d = DRAFTER.draft(req("Gdje mi je pošiljka? Čekam sedmicu dana.", "bs", match=match(None, "no_match"),
                           customer_name="Amra Hodžić"))

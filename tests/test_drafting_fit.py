@@ -167,7 +167,7 @@ def test_corpus_opening_hours_and_response_time_are_used_as_written():
 def test_public_facts_are_answered_publicly_and_the_case_goes_private():
     d = DRAFTER.draft(req("@shop what's your phone number?? waiting for ages", corpus=WITH_DEFAULTS,
                           match=match("hours"), channel="facebook", escalation_action="move_to_private",
-                          sentiment_label="negative", sentiment_score=-0.7))
+                          sentiment_label="negative", sentiment_score=-0.7, situations=("delay",)))
     assert "+36 1 555 0100" in d.text and "private message" in d.text
 
 

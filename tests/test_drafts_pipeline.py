@@ -70,7 +70,7 @@ def test_sarcasm_is_not_positive_and_the_calm_question_gets_no_apology(assistant
 
 
 def test_informal_customers_are_answered_informally(assistant):
-    for text, lang in (("hey where's my stuff lol", "en"), ("hallo, kannst du mir sagen wo mein paket ist?", "de"),
+    for text, _lang in (("hey where's my stuff lol", "en"), ("hallo, kannst du mir sagen wo mein paket ist?", "de"),
                        ("szia, hol a csomagom?", "hu"), ("bok, di mi je paket", "hr"),
                        ("ćao, gde mi je paket", "sr")):
         s = run(assistant, text, channel="chat")

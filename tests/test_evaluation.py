@@ -43,7 +43,9 @@ ANSWERABLE = [("where is my parcel now", "delivery"), ("refund my money please",
               ("forgot the password", "password"), ("download invoice", "invoice"),
               ("your opening hours", "hours"), ("pay by paypal", "payment"),
               ("my parcel has not arrived", "refund")]          # deliberately mislabelled: a confusion
-UNANSWERABLE = ["zzzz qqqq xxxx", "kkkk jjjj vvvv"]
+# questions no entry answers, as customers ask them (gibberish such as "kkkk jjjj vvvv" is read as
+# Serbian by the language stage of the pipeline evaluate shares with suggest, and then matched cross-lingually)
+UNANSWERABLE = ["do you sell garden gnomes", "is the zoo dog friendly"]
 
 
 def test_report_metrics(tmp_path, corpus_dir):
@@ -55,7 +57,7 @@ def test_report_metrics(tmp_path, corpus_dir):
     assert report.top1 == pytest.approx(6 / 7)
     assert report.top3 >= report.top1
     assert report.confusions[0] == {"expected": "refund", "matched": "delivery", "count": 1}
-    assert report.no_match_recall == 1.0 and report.no_match_precision is not None
+    assert report.no_match_recall == 1.0 and report.no_match_precision == 1.0   # both unanswerable rows, nothing else
     assert sum(v["count"] for v in report.bands.values()) == 9
     assert sum(int(r["n"]) for r in report.calibration) == 7
     d = report.to_dict()
@@ -115,7 +117,8 @@ def test_recommends_thresholds_with_enough_data(tmp_path, corpus_dir):
     report = evaluate_corpus(corpus_dir, write_jsonl(tmp_path / "q.jsonl", rows), embedder=CountingEmbedder())
     toml = report.recommendations["toml"]
     assert any(line.startswith("min_similarity = ") for line in toml)
-    assert report.no_match_recall is not None
+    # most random-letter rows fall below the gate, and no answerable question is called unanswerable
+    assert report.no_match_recall >= 0.75 and report.no_match_precision == 1.0
 
 
 # ---------------------------------------------------------------------------------------------- --log

@@ -100,7 +100,7 @@ def _contract(store) -> None:
     assert n["records"] == 1 and store.get(old.id) is None and store.count() == 4
     with pytest.raises(FeedbackError) as e:
         store.purge(0)
-    assert e.value.code == "E701"
+    assert e.value.code == "E709"   # retention must be a positive number of days
     # migrating again is a no-op
     assert store.migrate() == SCHEMA_VERSION
 
@@ -135,7 +135,7 @@ def test_sqlite_migrates_an_old_store_and_refuses_a_newer_one(tmp_path):
     assert e.value.code == "E703" and "Upgrade replyassist" in e.value.message
 
 
-@pytest.mark.parametrize("url, code", [("mysql://db/x", "E701"), ("", "E701"), ("sqlite://host/x.db", "E701")])
+@pytest.mark.parametrize("url, code", [("mysql://db/x", "E708"), ("", "E701"), ("sqlite://host/x.db", "E710")])
 def test_bad_store_urls_say_what_to_write(url, code):
     with pytest.raises(FeedbackError) as e:
         open_store(url)
@@ -150,16 +150,16 @@ def test_unwritable_store_is_a_clear_error(tmp_path):
     assert e.value.code == "E702"
 
 
-@pytest.mark.parametrize("kw, what", [
-    (dict(message="x", action="liked"), "Unknown feedback action"),
-    (dict(message="  ", action="no_faq"), "needs the customer's message"),
-    (dict(message="x", action="accepted"), "final_text"),
-    (dict(message="x", action="chose_other", final_text="y"), "chosen_faq_id"),
+@pytest.mark.parametrize("kw, what, code", [
+    (dict(message="x", action="liked"), "Unknown feedback action", "E704"),
+    (dict(message="  ", action="no_faq"), "needs the customer's message", "E705"),
+    (dict(message="x", action="accepted"), "final_text", "E706"),
+    (dict(message="x", action="chose_other", final_text="y"), "chosen_faq_id", "E707"),
 ])
-def test_invalid_records_are_refused(kw, what):
+def test_invalid_records_are_refused(kw, what, code):
     with pytest.raises(FeedbackError) as e:
         FeedbackRecord(**kw)
-    assert e.value.code == "E704" and what in e.value.message
+    assert e.value.code == code and what in e.value.message
 
 
 def _writer(path: str, who: str, n: int, start: "mp.synchronize.Event") -> None:  # type: ignore[name-defined]
@@ -228,7 +228,7 @@ def test_postgresql_unreachable_is_a_clear_error():
     from tests.feedback_support import free_port
     with pytest.raises(FeedbackError) as e:
         open_store(f"postgresql://nobody@127.0.0.1:{free_port()}/x", connect_timeout_s=2)
-    assert e.value.code == "E702" and "Check the URL" in e.value.message
+    assert e.value.code == "E722" and "Check the URL" in e.value.message
 
 
 def test_feedback_command_line(tmp_path, capsys):

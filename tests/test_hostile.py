@@ -7,7 +7,6 @@ measured by ``benchmarks/hostile_scaling.py``.
 """
 from __future__ import annotations
 
-import csv
 import errno
 import hashlib
 import io
@@ -16,7 +15,6 @@ import os
 import re
 import sqlite3
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -200,7 +198,7 @@ def test_message_coerce_gives_input_errors_for_odd_dicts():
         Message.coerce({"text": "hi", "foo": 1, 2: 3})
     with pytest.raises(InputError, match="has no 'text' field") as err:
         Message.coerce({"channel": "email"})
-    assert err.value.code == "E105"
+    assert err.value.code == "E134"
 
 
 def test_suggest_many_returns_errors_for_odd_dicts_in_place(assistant):
@@ -327,7 +325,7 @@ def test_cache_path_under_a_file_or_being_a_folder_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(StorageError, match="is a file") as err:
         CachedEmbedder(CountingEmbedder(), blocker / "embeddings.sqlite")
-    assert err.value.code == "E902"
+    assert err.value.code == "E903"
     (tmp_path / "dir.sqlite").mkdir()
     with pytest.raises(StorageError, match="is a folder"):
         CachedEmbedder(CountingEmbedder(), tmp_path / "dir.sqlite")
@@ -442,7 +440,7 @@ def test_full_disk_leaves_no_partial_report(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fdopen", full_fdopen)
     with pytest.raises(StorageError, match="disk is full") as err:
         rep.write_html(out)
-    assert err.value.code == "E901"
+    assert err.value.code == "E905"
     monkeypatch.undo()
     assert (out / "report.html").read_bytes() == before  # the old report, whole
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
@@ -459,7 +457,7 @@ def test_out_pointing_at_a_file_or_an_uncreatable_path_fails_before_any_work(tmp
     err = io.StringIO()
     assert run_gaps_cli(tmp_path / "missing.csv", "faq_corpus/shop", blocker / "sub", stderr=err,
                         stdout=io.StringIO()) == 2
-    assert "E901" in err.getvalue() and "cannot be written" in err.getvalue()
+    assert "E904" in err.getvalue() and "cannot be written" in err.getvalue()
 
 
 # ---- defect 9: padding before the text ------------------------------------------------------

@@ -201,7 +201,7 @@ def test_bcms_stage_only_redistributes_sr_hr_bs() -> None:
     from replyassist.language.detector import _trained_model
     model = _trained_model()
     if not model or model.bcms_stage is None:
-        pytest.skip("no trained Serbian/Croatian/Bosnian stage in models/langid/langid.npz")
+        pytest.skip("no trained Serbian/Croatian/Bosnian stage in replyassist/models/langid/langid.npz")
     stage = model.bcms_stage
     idx = [B.LABEL_INDEX[c] for c in ("sr", "hr", "bs")]
     text = "Poštovani, gdje je moja narudžba? Čekam već tjedan dana."

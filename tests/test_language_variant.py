@@ -260,7 +260,7 @@ def test_errors() -> None:
 
 def test_never_switches_silently() -> None:
     """Whenever the reply's language differs from the detector's reading, there is a note."""
-    for label, texts in (("sr", SR), ("hr", HR), ("bs", BS)):
+    for _label, texts in (("sr", SR), ("hr", HR), ("bs", BS)):
         for text in texts:
             for det_lang in ("sr", "hr", "bs"):
                 for available in (("sr", "hr"), ("sr", "hr", "bs")):

@@ -7,9 +7,9 @@ import pytest
 from replyassist.corpus import corpus_from_dicts
 from replyassist.errors import ConfigError
 from replyassist.matching import FaqIndex, MatchSettings
-from replyassist.matching_alignment import (AlignmentMap, fit_alignment, load_alignment, read_alignment,
+from replyassist.matching.alignment import (AlignmentMap, LanguageMap, fit_alignment, load_alignment, read_alignment,
                                             save_alignment)
-from replyassist.matching_core import LanguageMap, l2_normalise
+from replyassist.matching.scoring import l2_normalise
 
 from .test_matching import CountingEmbedder
 
@@ -72,7 +72,7 @@ def test_shipped_maps_load_with_the_right_shapes():
     assert s is load_alignment("xsid")                       # loaded once per process
     assert {"de", "sr"} <= set(s.maps) and "en" not in s.maps
     assert s.embedder == "e5-small" and s.version
-    for lang, m in s.maps.items():
+    for m in s.maps.values():
         assert m.offset.shape == (DIM,) and m.u.shape[0] == DIM and m.u.dtype == np.float32
         assert m.v is None or (m.v.shape == m.u.shape and m.rank <= DIM)
         assert np.isfinite(m.u).all() and np.isfinite(m.offset).all()

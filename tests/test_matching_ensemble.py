@@ -1,4 +1,4 @@
-"""The second opinion (matching_ensemble): English messages scored again by the real all-MiniLM-L6-v2."""
+"""The second opinion (matching.second_opinion): English messages scored again by the real all-MiniLM-L6-v2."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +7,8 @@ import pytest
 from replyassist.corpus import corpus_from_dicts
 from replyassist.errors import ConfigError
 from replyassist.matching import FaqIndex, MatchSettings
-from replyassist.matching_core import EntryScorer, l2_normalise
-from replyassist.matching_ensemble import SecondOpinion, fuse_extra, resolve_second_embedder
+from replyassist.matching.scoring import EntryScorer, l2_normalise
+from replyassist.matching.second_opinion import SecondOpinion, fuse_extra, resolve_second_embedder
 
 from .test_matching import TOPICS, CountingEmbedder, topic_corpus
 
@@ -102,7 +102,7 @@ def test_off_when_most_entries_lack_english_or_the_corpus_is_too_large(fake):
 
 def test_second_vectors_are_cached_on_disk(tmp_path, fake, monkeypatch):
     first = FaqIndex(topic_corpus(), fake, cache_dir=tmp_path)
-    files = list(tmp_path.glob("second-minilm-*.npz"))
+    files = list(tmp_path.glob("minilm-*-second-*.npz"))
     assert len(files) == 1
     # built again from the cache: the second model is not even loaded (it would fail here)
     import replyassist.embeddings as embeddings

@@ -6,7 +6,7 @@ import pytest
 
 from replyassist.errors import InputError
 from replyassist.matching import FaqIndex, MatchSettings
-from replyassist.matching_core import EntryScorer, l2_normalise
+from replyassist.matching.scoring import EntryScorer, l2_normalise
 
 from tests.test_matching import CountingEmbedder, topic_corpus
 

@@ -9,7 +9,12 @@ from replyassist.settings import Settings, load_settings
 def test_defaults_are_offline():
     s = Settings()
     assert s.embedder == "e5-small" and s.translator == "none"
-    assert s.matching is not None and s.signals is not None and s.drafting is not None
+    from replyassist.drafting import DraftSettings
+    from replyassist.gaps import GapSettings
+    from replyassist.matching import MatchSettings
+    from replyassist.signals import SignalSettings
+    assert s.matching == MatchSettings() and s.signals == SignalSettings()
+    assert s.drafting == DraftSettings() and s.gaps == GapSettings()
 
 
 def test_from_dict_and_unknown_keys():

@@ -215,7 +215,7 @@ def test_analyze_levels_actions_and_reasons(analyzer, encode):
 def test_false_alarms_on_neutral_messages(analyzer, encode):
     texts = [t for _, t in NEUTRAL]
     sig = analyzer.analyze(texts, encode(texts), [l for l, _ in NEUTRAL], channels=["twitter"] * len(texts))
-    for (lang, t), s in zip(NEUTRAL, sig):
+    for (_lang, t), s in zip(NEUTRAL, sig):
         assert s.escalation.level in ("none", "watch"), (t, s.escalation)
         assert not s.escalation.escalate and not s.moderation.flagged, (t, s)
         assert s.escalation.action == "answer_publicly"

@@ -348,10 +348,10 @@ def test_pipeline_safety_urgent_and_sarcasm_negative(analyzer, e5):
     items = safety + SARCASTIC
     texts = [t for _, t in items]
     sig = analyzer.analyze(texts, e5.encode(texts), [l for l, _ in items], channels=["twitter"] * len(items))
-    for (lang, t), s in zip(safety, sig[:len(safety)]):
+    for (_lang, t), s in zip(safety, sig[:len(safety)]):
         assert s.escalation.level == "urgent" and "safety" in s.escalation.signals, (t, s.escalation)
         assert s.escalation.action == "hand_to_senior"
-    for (lang, t), s in zip(SARCASTIC, sig[len(safety):]):
+    for (_lang, t), s in zip(SARCASTIC, sig[len(safety):]):
         assert s.sentiment.label == "negative", (t, s.sentiment)
         assert any(r.startswith("sarcasm: ") for r in s.sentiment.reasons), (t, s.sentiment)
 

@@ -74,7 +74,7 @@ def test_generic_label_names_follow_conventions(tmp_path):
 def test_label_map_for_unusual_names(tmp_path):
     path = build_model(tmp_path / "m", {0: "bad", 1: "meh", 2: "good"}, winner=1)
     with pytest.raises(ConfigError, match="label_map"):
-        TransformersSentiment(path).labels
+        _ = TransformersSentiment(path).labels
     clf = TransformersSentiment(path, label_map={"bad": "negative", "meh": "neutral", "good": "positive"})
     assert clf.predict(["ok"])[0].label == "neutral"
     with pytest.raises(ConfigError):

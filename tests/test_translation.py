@@ -273,7 +273,7 @@ def test_cache_is_keyed_by_masked_text_pair_and_model(tmp_path):
 
 def test_translation_result_is_frozen():
     r = TranslationResult("a", "a", "de", "de", True, (), "m")
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):   # dataclasses.FrozenInstanceError
         r.ok = False  # type: ignore[misc]
 
 
@@ -292,8 +292,8 @@ def test_identity_round_trip_on_random_text():
 
 
 def test_without_argostranslate_nothing_is_supported_and_the_hint_is_precise(monkeypatch):
-    from replyassist import translation
     from replyassist.errors import MissingDependencyError
+    from replyassist.translation import argos as translation
 
     def missing():
         raise MissingDependencyError.for_package("argostranslate", "Machine translation", "translate")

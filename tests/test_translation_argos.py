@@ -31,10 +31,10 @@ spm = pytest.importorskip("sentencepiece")
 pytest.importorskip("argostranslate")
 
 from replyassist.errors import TranslationError  # noqa: E402
+from replyassist.cli import main as cli_main  # noqa: E402
 from replyassist.translation import (  # noqa: E402
     ArgosTranslator,
     SafeTranslator,
-    cli_install_translation,
     install_package_file,
     install_translation_pair,
     installed_pairs,
@@ -115,10 +115,13 @@ def _build_ct2_model(out_dir: Path, vocab: list[str], *, copy: bool, seed: int =
         _linear(layer.self_attention.linear[1], D, D, rng=rng)
         _norm(layer.attention.layer_norm, D)
         if copy:
-            wq = np.zeros((D, D)); wq[V:, V:] = 8.0 * np.eye(MAX_POS)          # query = own position
-            wkv = np.zeros((2 * D, D)); wkv[V:D, V:D] = np.eye(MAX_POS)         # key = source position
+            wq = np.zeros((D, D))
+            wq[V:, V:] = 8.0 * np.eye(MAX_POS)          # query = own position
+            wkv = np.zeros((2 * D, D))
+            wkv[V:D, V:D] = np.eye(MAX_POS)         # key = source position
             wkv[D:D + V, :V] = np.eye(V)                                         # value = source token
-            wo = np.zeros((D, D)); wo[:V, :V] = np.eye(V)
+            wo = np.zeros((D, D))
+            wo[:V, :V] = np.eye(V)
             _linear(layer.attention.linear[0], D, D, wq)
             _linear(layer.attention.linear[1], 2 * D, D, wkv)
             _linear(layer.attention.linear[2], D, D, wo)
@@ -320,13 +323,11 @@ def test_install_pair_offline_gives_precise_error(tmp_path, monkeypatch):
 def test_cli_install_from_file_and_offline(tmp_path, argos_home, monkeypatch, capsys):
     from argostranslate import settings
 
-    args = types.SimpleNamespace(source=None, target=None, file=[str(argos_home.archives[("de", "en")])],
-                                 packages_dir=tmp_path / "p")
-    assert cli_install_translation(args) == 0
+    assert cli_main(["models", "install-translation", "--file", str(argos_home.archives[("de", "en")]),
+                     "--packages-dir", str(tmp_path / "p")]) == 0
     assert "installed pairs: de→en" in capsys.readouterr().out
     monkeypatch.setattr(settings, "remote_package_index", "http://127.0.0.1:9/index.json")
-    args = types.SimpleNamespace(source="de", target="hu", file=None, packages_dir=tmp_path / "p")
-    assert cli_install_translation(args) == 2
+    assert cli_main(["models", "install-translation", "de", "hu", "--packages-dir", str(tmp_path / "p")]) == 2
     assert "E302" in capsys.readouterr().err
 
 
@@ -370,4 +371,4 @@ def test_install_pair_from_index_pivots_and_skips_installed(package_server, tmp_
     assert install_translation_pair("de", "hu", packages_dir=target) == []   # nothing fetched again
     with pytest.raises(TranslationError) as err:
         install_translation_pair("hu", "sr", packages_dir=target)
-    assert err.value.code == "E301" and "hu→en" in str(err.value) and "en→sr" in str(err.value)
+    assert err.value.code == "E305" and "hu→en" in str(err.value) and "en→sr" in str(err.value)

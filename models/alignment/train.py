@@ -1,4 +1,4 @@
-"""Train the cross-lingual alignment maps shipped as ``models/alignment/xsid_maps.npz``.
+"""Train the cross-lingual alignment maps shipped as ``replyassist/models/alignment/xsid_maps.npz``.
 
     python models/alignment/train.py               # select on inner splits, fit on all 300, write the npz
     python models/alignment/train.py --dry-run     # selection report only
@@ -8,7 +8,7 @@ read at run time and never copied: the same 300 utterances in English and in de,
 nl, it, lt. Vectors: e5-small query vectors from the shared cache
 (``CachedEmbedder(get_embedder("e5-small"))``).
 
-Method (:func:`replyassist.matching_alignment.fit_alignment`): per language ``L``, a map from the
+Method (:func:`replyassist.matching.alignment.fit_alignment`): per language ``L``, a map from the
 ``L`` vector of an utterance towards the vector of its English original, ``q -> q + q @ D + b``,
 ``D`` from ridge regression of ``en - L`` on the centred ``L`` vectors (shrunk towards no change),
 optionally truncated to a low rank and scaled by a strength. One configuration (method, ridge,
@@ -43,10 +43,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from replyassist.matching_alignment import AlignmentMap, fit_alignment, save_alignment  # noqa: E402
-from replyassist.matching_core import blas_threads  # noqa: E402
+from replyassist.matching.alignment import ALIGNMENT_SETS, MODELS_DIR, AlignmentMap, fit_alignment, save_alignment  # noqa: E402
+from replyassist.matching.scoring import blas_threads  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "xsid_maps.npz"
+OUT = MODELS_DIR / ALIGNMENT_SETS["xsid"]   # replyassist/models/alignment/xsid_maps.npz (package data)
 REPORT = Path(__file__).resolve().parent / "training.json"
 LANGS = ("de", "sr", "da", "nl", "it", "lt")
 #: Languages served by another language's map (measured: see README.md / benchmarks/alignment.py).
@@ -275,7 +275,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 0
     version = save_alignment(OUT, maps, ALIASES)
     # float16 storage: the shop check with the stored maps must equal the float32 maps
-    from replyassist.matching_alignment import read_alignment
+    from replyassist.matching.alignment import read_alignment
 
     shop = _SHOP[id(data.emb)]
     f32 = shop.score(maps)

@@ -26,7 +26,8 @@ Recipe (see ``models/e5/README.md``, the model card):
 
 Resumable: state lives in ``--work`` (default ``~/.cache/replyassist/e5-sentiment``); a checkpoint
 is written every ``--checkpoint-minutes`` and at each epoch end; re-running continues. Export
-writes ``sentiment_delta.npz`` (the top layers, Q4_0) and ``sentiment_head.npz`` next to this file.
+writes ``sentiment_delta.npz`` (the top layers, Q4_0) and ``sentiment_head.npz`` into ``replyassist/models/e5/``
+(package data, where ``sentiment_backend = "e5-tuned"`` looks for them).
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ sys.path.insert(0, str(ROOT / "models" / "sentiment"))
 
 from benchmarks import sentiment as bench  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
+OUT = ROOT / "replyassist" / "models" / "e5"   # package data: where signals.sentiment_e5.e5_model_dir() looks
 LABELS = ("negative", "neutral", "positive")
 SCALE = 10.0
 
@@ -304,6 +305,7 @@ def export(args: argparse.Namespace) -> Path:
     meta = {"recipe": "models/e5/train_sentiment.py", "epoch": best["epoch"], "args": best["args"],
             "trained_layers": list(range(lower, model.config.layers)),
             "protocol": "development training part, inner 80% (benchmarks/sentiment.py splits, inner_split seed 1)"}
+    OUT.mkdir(parents=True, exist_ok=True)
     dpath = write_delta(OUT / args.delta_name, bundled_model_path(), delta, meta)
     np.savez(OUT / args.head_name, W=head.weight.detach().numpy().astype(np.float32),
              b=head.bias.detach().numpy().astype(np.float32), scale=np.array(SCALE, np.float32),

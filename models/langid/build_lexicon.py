@@ -1,4 +1,4 @@
-"""Build models/langid/lexicon.npz: per-language Bloom filters of word forms.
+"""Build replyassist/models/langid/lexicon.npz (package data): per-language Bloom filters of word forms.
 
 Source: the lemma lookup tables of spacy-lookups-data (MIT; per-language sources, e.g. hrLex /
 srLex by Ljubešić et al. for Croatian and Serbian, Apache-2.0 via reldi-tagger). Only hashed bits
@@ -21,7 +21,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from replyassist.language._lexicon import K, bloom_positions  # noqa: E402
+from replyassist.language._lexicon import LEXICON_FILE, K, bloom_positions  # noqa: E402
 from replyassist.language._backends import LABELS  # noqa: E402
 
 BITS_PER_WORD = 10
@@ -54,7 +54,8 @@ def main() -> None:
         names.append(lang)
         sizes[lang] = len(words)
         print(lang, len(words), m, file=sys.stderr)
-    out = HERE / "lexicon.npz"
+    out = LEXICON_FILE   # replyassist/models/langid/lexicon.npz (package data)
+    out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, languages=np.array(names), **arrays)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); forms per language: {sizes}")
 

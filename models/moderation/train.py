@@ -30,7 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import moderation as bench  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
+from replyassist.signals.sentiment import default_model_dir  # noqa: E402
+
+OUT = Path(__file__).resolve().parent            # the held-out head: for benchmarks/moderation.py, not shipped
+SHIPPED = default_model_dir("moderation")        # replyassist/models/moderation: package data, loaded at run time
 
 
 def design(vecs: np.ndarray, texts: list[str], buckets: int):
@@ -97,7 +100,8 @@ def main() -> int:
     X, y = sparse.vstack([Xtr, Xte], format="csr"), np.concatenate([ytr, yte])
     w, b, thr = fit(X, y, args.C, args.target_precision, args.seed)
     meta = dict(meta, data="GermEval 2018 development file, all items", n=len(y), threshold=thr)
-    save(OUT / "moderation_head.npz", w, b, thr, meta)
+    SHIPPED.mkdir(parents=True, exist_ok=True)
+    save(SHIPPED / "moderation_head.npz", w, b, thr, meta)
     print(f"final head: threshold {thr}", file=sys.stderr)
     return 0
 

@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import sentiment as bench  # noqa: E402
-from replyassist.signals.sentiment import CUE_NAMES, LABELS, build_features  # noqa: E402
+from replyassist.signals.sentiment import CUE_NAMES, LABELS, build_features, default_model_dir  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
+OUT = Path(__file__).resolve().parent            # *_heldout.npz: for benchmarks/sentiment.py, not shipped
+SHIPPED = default_model_dir("sentiment")         # replyassist/models/sentiment: package data, loaded at run time
 HEAD_LANGS = ("en", "de", "fr", "it", "es", "pt", "hu", "sr", "hr", "bs", "sl", "pl", "sk")
 
 
@@ -425,9 +426,9 @@ def main() -> int:
     if args.heldout:
         return 0
     allrows = tr + te
-    build(OUT / f"{args.out}.npz", allrows, set(), weight,
+    build(SHIPPED / f"{args.out}.npz", allrows, set(), weight,
           {"protocol": "refit on all development data", "n_train": len(allrows), "n_test": 0})
-    print(f"wrote {OUT / (args.out + '.npz')}", file=sys.stderr)
+    print(f"wrote {SHIPPED / (args.out + '.npz')}", file=sys.stderr)
     return 0
 
 

@@ -79,8 +79,18 @@ def _feminine_given(full_name: str) -> bool:
     """A given name ending in -a (Ana, Marija, Jelena): the full name reads correctly after "Dobar
     dan," (women's surnames do not decline). Men's names and unknown forms get no name."""
     first = re.split(r"[\s,]+", full_name.strip())[0] if full_name.strip() else ""
+    if cyrillic_to_latin(first).lower() in _MALE_IN_A:
+        return False
     letters = [c for c in first if c.isalpha()]
     return bool(letters) and letters[-1].lower() in ("a", "а")
+
+
+#: Men's given names that end in -a in Serbian, Croatian and Bosnian (Nikola, Luka, Mirza, Ilija, the
+#: -ica diminutives): "Poštovana gospođo" to them is the worst greeting a letter can open with.
+_MALE_IN_A = frozenset("""nikola luka mirza hamza alija mustafa avdija zija ilija andrija matija jeremija
+zaharija zakarija sava toma kosta jova jovica perica ivica mića pera đura dura mika žika zika steva
+vlada braca joca saša sasa miša misa aca laza raša rasa paja gaja boža boza jakša jaksa ljubiša ljubisa
+dragiša dragisa nebojša nebojsa radiša radisa velja bora""".split())
 
 
 #: Chat and social channels: greeted by first name, no letter closing ("Kind regards").
@@ -92,12 +102,19 @@ _SIGN_WITH_INITIALS = frozenset({"twitter", "facebook", "instagram", "sms"})
 #: a mildly negative calm question ("unfortunately I threw the bag away")
 #: gets none.
 _GENERIC_EMPATHY_AT = -0.85
+#: A plain question about money with a sentiment above this gets no billing apology.
+_CALM_BILLING_ABOVE = -0.6
 #: Which empathy line wins when several situations are found (the first in this order).
 #: Minutes: the earliest follow-up a holding reply promises, whatever the channel's first-response time.
 _MIN_FOLLOW_UP = 60
 #: Problems whose apology comes before the neutral line of a legal threat.
+#: Situations that make a public message the customer's own case (a private message is then offered).
+#: (Sarcasm or rudeness alone, "6,90 € Versand für Socken, echt jetzt? 👏", is heat, not a case of their own.)
+_PRIVATE_CASE = frozenset({"safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "lost",
+                           "third_party"})
 _LEGAL_WITH = ("repeat", "billing", "damage", "wrong_item", "delay")
-_EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "sarcasm", "rude", "praise")
+_EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "lost", "delay", "sarcasm", "rude",
+                  "praise")
 
 
 @dataclass(frozen=True)
@@ -290,15 +307,29 @@ class Drafter:
         action = (request.escalation_action or "answer_publicly").lower()
         situations = tuple(request.situations or ())
         safety = "safety" in situations
+        if action == "move_to_private" and not set(situations) & _PRIVATE_CASE \
+                and not find_pii(request.message or ""):
+            # a sad emoji on a public stock question is no case of the customer's own to take private
+            notes.append("escalation says move to private, but the message names no case of the customer's own "
+                         "(no problem, order or personal data): answered publicly")
+            action = "answer_publicly"
 
         entries, review = self._choose_entries(request, notes, safety)
-        if review and set(situations) == {"praise"} and "?" not in (request.message or ""):
+        asks = "?" in (request.message or "") or bool(get_locale(
+            target if target in supported_languages() else "en").find(request.message or "", "asks"))
+        if review and set(situations) == {"praise"} and not asks:
             # a compliment with no question: a doubtful FAQ answer would be an answer to nothing
             notes.append(f"praise and no question: the doubtful answer from {entries[0].id!r} is left out")
             entries, review = [], False
         bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = self._choose_bodies(
             entries, target, register, default_lang, cyrillic, notes)
-        entry = entries[0] if entries else None
+        representative = "representative" in situations and not safety and get_locale(
+            draft_lang if draft_lang in supported_languages() else "en").has("representative")
+        if representative and (entries or bodies):
+            # a solicitor's letter: no consumer instructions ("describe what went wrong, add photos")
+            notes.append("a representative (solicitor) writes for the customer: no FAQ answer; the reply goes to "
+                         "them and a senior colleague answers in writing")
+            entries, bodies, review = [], [], False
         if draft_lang not in supported_languages():
             close_framed = [lang for lang in s.close_languages.get(draft_lang, ()) if lang in supported_languages()]
             fallback_lang = (close_framed[0] if close_framed
@@ -324,6 +355,17 @@ class Drafter:
         # the greeting is chosen first: it may add a value (the surname in a formal BCMS greeting)
         greeting = None if bare else self._greeting(loc, register, names, negative, messaging, draft_lang, notes,
                                                     personal, values, legal="legal" in situations)
+        if greeting is not None and draft_lang == "en" and register == "formal" and not messaging and names.full \
+                and greeting == loc.phrase("greeting", register, "name") and len(names.full.split()) >= 2:
+            # a doctor who signs "Dr Helen Okafor" is greeted "Dear Dr Okafor," (no gender needed)
+            surname = names.full.split()[-1]
+            if re.search(r"\bDr\.?\s+(?:[A-Z][\w'-]*\.?\s+)?" + re.escape(surname) + r"\b", request.message or ""):
+                values["customer_surname"] = safe_value(surname)
+                greeting = "Dear Dr {customer_surname},"
+        if representative and greeting is not None:
+            greeting = loc.phrase("greeting_representative", register)   # to the firm, not to its client
+            if "customer_name" in personal:
+                personal.remove("customer_name")
         if cyrillic:
             # the reply is written in Cyrillic: the team and the names in it too (Serbian writes names in
             # the text's script); names with letters Serbian lacks (q, w, x, y) stay as given
@@ -344,8 +386,24 @@ class Drafter:
                 notes.append(f"template could not be rendered ({exc}); used literally")
                 return [Segment(template.replace("{", "(").replace("}", ")"))]
 
+        # steps the customer has already taken ("asked the neighbours", "nothing in spam"): not again
+        done = [k[len("done_"):] for k in situations if k.startswith("done_")]
+        if done and bodies and not bare:
+            bodies = _without_done_steps(bodies, done, loc, notes)
+            if not bodies:
+                entries, review = [], False
+
         # the invitation to a private message asks for the order number unless the customer gave it
-        order_given = bool(values.get("order_id")) or any(sp.kind == "order_id" for sp in find_pii(request.message or ""))
+        text_orders = [request.message[sp.start:sp.end] for sp in find_pii(request.message or "") if sp.kind == "order_id"]
+        order_given = bool(values.get("order_id")) or bool(text_orders)
+        if text_orders and not values.get("order_id") and not policy.public:
+            # the number the customer wrote is theirs to see again ("we have asked the team to check your
+            # order 58820"); not on a public channel, where personal values are never inserted
+            oid = text_orders[0]
+            values["order_id"] = safe_value("#" + oid if oid.isdigit() else oid)   # the corpus's form: "#4711"
+        if values.get("order_id"):
+            # the bare number for running text ("Ihre Bestellung 58820", "narudžbu br. 58820")
+            values["order_number"] = values["order_id"].lstrip("#")
         private = loc.phrase("private_message_short" if order_given and loc.has("private_message_short")
                              else "private_message", register)
 
@@ -357,8 +415,14 @@ class Drafter:
             if hist is not None:
                 paras["history"] = r(hist)
                 personal.append("history")
-            emp = self._empathy(loc, register, situations, negative, action, request.sentiment_score)
-            if emp is not None and not safety:
+            emp = self._empathy(loc, register, situations, negative, action, request.sentiment_score,
+                                question=_plain_question(request.message or "", loc))
+            if "third_party" in situations and loc.has("third_party_account") and not safety:
+                # someone else's account or password: only the account holder; then the steps they can take
+                notes.append("someone asks about another person's account: the draft says only the account holder "
+                             "can have it changed; never confirm or change anything for them")
+                emp = (emp + " " if emp else "") + loc.phrase("third_party_account", register)
+            if emp is not None and not safety and not representative:
                 paras["empathy"] = r(emp)
         kind = "answer" if bodies else "acknowledgement"
         public = policy.public
@@ -367,7 +431,8 @@ class Drafter:
             # a health or safety incident: safety first, a person takes over; never a generic FAQ answer
             kind = "safety"
             entries, bodies, review = [], [], False
-            text = None if bare else (loc.empathy_for("injury", register) if "injury" in situations else None) \
+            text = None if bare else (loc.empathy_for("injury", register) if "injury" in situations else
+                                      loc.empathy_for("unhurt", register) if "unhurt" in situations else None) \
                 or loc.empathy_for("safety", register)
             if text is None:
                 text = loc.phrase("acknowledgement", register)
@@ -382,16 +447,24 @@ class Drafter:
             paras["body"] = r(private)
         elif kind == "answer":
             parts: list[Segment] = []
+            overdue_used = False
+
             def timeline(body: str) -> bool:   # the rendered answer states a usual time ({delivery_time})
                 return _states_duration("".join(seg.text for seg in r(body)), draft_lang)
-            if s.overdue_reply and "overdue" in situations and not bare and timeline(bodies[0]):
+
+            def status_pointer(body: str) -> bool:   # "you can see the status in your account"
+                pat = loc.get("status_pointer")
+                return bool(pat) and re.search(str(pat), "".join(seg.text for seg in r(body)), re.I) is not None
+            if s.overdue_reply and "overdue" in situations and not bare \
+                    and (timeline(bodies[0]) or ({"delay", "repeat"} & set(situations) and status_pointer(bodies[0]))):
                 # "usually 2-4 working days" to someone waiting for three weeks reads as a brush-off
-                key = "overdue_order" if values.get("order_id") and loc.has("overdue_order") else "overdue"
+                key = "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue"
                 if loc.has(key):
                     notes.append(f"the customer has already waited longer than the usual time in {entries[0].id!r}; "
                                  "the draft says the case is being checked instead of repeating that time. Check "
                                  "the case before sending")
                     bodies = [loc.phrase(key, register)] + [b for b in bodies[1:] if not timeline(b)]
+                    overdue_used = True
             for k, body in enumerate(bodies):
                 if negative and k == 0:
                     body = _drop_cheerful_opener(body, loc, notes)
@@ -401,26 +474,56 @@ class Drafter:
             if order_given:
                 parts = _without_order_number_request(parts, loc, notes)
             paras["body"] = parts
+            if overdue_used and public and action != "move_to_private":
+                # "we have asked the team to check your case" on a public post: which case? ask in private
+                paras["private"] = r(private)
             if action == "move_to_private" and public:
                 # the general answer is public information; the customer's own case goes private
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
                 paras["private"] = r(private)
-        elif situations and set(situations) <= {"praise"} and "empathy" in paras and "?" not in (request.message or ""):
+        elif situations and set(situations) <= {"praise"} and "empathy" in paras and not asks:
             # praise and no question: the thanks is the reply (no "we passed it on to the team")
             kind = "thanks"
             paras["body"] = paras.pop("empathy")
         elif situations and set(situations) <= {"praise"} and "empathy" in paras:
             # praise and a question the FAQ does not answer: the thanks, then the holding line (no second "thanks")
             paras["body"] = r(loc.phrase("acknowledgement_after_history", register))
+        elif representative:
+            paras["body"] = r(loc.phrase("representative", register))
+        elif s.overdue_reply and "overdue" in situations and {"delay", "repeat"} & set(situations) \
+                and loc.has("overdue") and not bare:
+            # waiting far too long and nothing in the FAQ answers it: the case is being checked (not "we
+            # passed your message on"); on a public post the customer is asked to a private message
+            key = "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue"
+            notes.append("the customer has waited longer than they should: the draft says the case is being "
+                         "checked. Check the case before sending")
+            paras["body"] = r(loc.phrase(key, register))
+            if public:
+                paras["private"] = r(private)
+        elif public and action == "move_to_private" and "history" not in paras and loc.has("thanks_message"):
+            # the case goes to a private message: "we will get back to you" here would contradict it; after
+            # an apology the invitation alone (no "thanks for your message" behind "sorry")
+            if "empathy" not in paras:
+                paras["body"] = r(loc.phrase("thanks_message", register))
+            paras["private"] = r(private)
         else:
-            ack = loc.phrase("acknowledgement_after_history" if "history" in paras else "acknowledgement", register)
+            # after an apology or a history reference the holding line does not thank again ("Sorry you're
+            # still waiting. Thanks for your message." reads like a machine)
+            thanked = "history" in paras or "empathy" in paras
+            if public and loc.has("acknowledgement_public"):
+                ack = loc.phrase("acknowledgement_public", register)
+                if thanked:
+                    parts2 = re.split(r"(?<=[.!])\s+", ack, maxsplit=1)
+                    ack = parts2[1] if len(parts2) > 1 else ack
+            else:
+                ack = loc.phrase("acknowledgement_after_history" if thanked else "acknowledgement", register)
             paras["body"] = r(ack)
             if self._show_hours(policy, request.now):
                 paras["hours"] = r(loc.phrase("opening_hours_sentence", register))
             if public and action == "move_to_private":
                 paras["private"] = r(private)
-        for key in ("order_id", "ticket_id"):
+        for key in ("order_id", "order_number", "ticket_id"):
             if key in values and any(seg.name == key and not seg.fallback for p in paras.values() for seg in p):
                 personal.append(key)
         if action == "hand_to_senior" and not safety:
@@ -432,9 +535,10 @@ class Drafter:
         answers_contact = any(("{support_phone}" in b or "{support_email}" in b) for b in bodies)
         if needs_contact and not bare and not answers_contact and not messaging \
                 and ("support_email" in values or "support_phone" in values):
-            paras["contact"] = r(_contact_phrase(loc, register, values))
+            paras["contact"] = r(_contact_phrase(loc, register, values, channel))
         if not bare and not messaging:
-            paras["closing"] = r(loc.phrase("closing", register))
+            closing_key = "closing_representative" if representative and loc.has("closing_representative") else "closing"
+            paras["closing"] = r(loc.phrase(closing_key, register))
         paras["signature"] = self._signature(agent, values, channel)
 
         # emoji: never to an unhappy customer, never if the brand does not allow them
@@ -442,9 +546,12 @@ class Drafter:
             for key, para in paras.items():
                 if key != "signature":
                     paras[key] = [_strip_emoji(seg) for seg in para]
-        known = _lowercase_words(corpus, draft_lang) if draft_lang == "de" else frozenset()
-        if draft_lang == "de" and "greeting" in paras:
-            _lowercase_after_greeting(paras, loc, known)
+        # German and Croatian letters go on in lower case after "Hallo Anna," / "Poštovana gospođo Horvat,"
+        known = _lowercase_words(corpus, draft_lang) if draft_lang in _LOWER_AFTER_GREETING else frozenset()
+        if draft_lang in _LOWER_AFTER_GREETING and "greeting" in paras \
+                and join(paras["greeting"]).rstrip().endswith(","):
+            _lowercase_after_greeting(paras, loc, known,
+                                      _proper_words(corpus, draft_lang) if draft_lang != "de" else None)
 
         compact = policy.char_limit is not None and policy.char_limit <= 500
         if messaging:  # chat and social: no letter sign-off; social posts are signed with initials (^MK)
@@ -608,9 +715,11 @@ class Drafter:
         return loc.phrase(gkey, register, "no_name")
 
     def _empathy(self, loc: Locale, register: str, situations: Sequence[str], negative: bool,
-                 action: str, score: float | None = None) -> str | None:
+                 action: str, score: float | None = None, question: bool = False) -> str | None:
         """One empathy line that fits what happened (delay, repeated contact, damage, ...); none for
-        a calm request; the generic line only for a negative message with no known situation."""
+        a calm request; the generic line only for a very negative message with no known situation
+        that is not a plain question (a sad emoji on "can I exchange it for an S? 😕" is no grievance;
+        "Where is my order?!" is)."""
         if not self.settings.empathy:
             return None
         for kind in _EMPATHY_ORDER:
@@ -619,19 +728,39 @@ class Drafter:
                     return None
                 if kind == "praise" and negative:
                     continue
-                text = loc.empathy_for(kind, register)
+                if kind == "billing" and question and score is not None and score > _CALM_BILLING_ABOVE:
+                    continue   # "could you explain how the refund was calculated?" is a question, not a grievance
+                text = self._kind_empathy(loc, kind, register, situations)
                 if text is not None and kind == "legal":
                     # a legal threat about a real problem: the apology for the problem, then the senior review
                     other = next((k for k in _LEGAL_WITH if k in situations), None)
-                    sorry = loc.empathy_for(other, register) if other else None
+                    sorry = self._kind_empathy(loc, other, register, situations) if other else None
                     if sorry:
                         rest = re.split(r"(?<=[.!?])\s+", text, maxsplit=1)
                         text = sorry + " " + (rest[1] if len(rest) > 1 else text)
                 if text is not None:
                     return text
-        if negative and (score is None or score <= _GENERIC_EMPATHY_AT):
+        if negative and not question and (score is None or score <= _GENERIC_EMPATHY_AT):
             return loc.phrase("empathy", register)
         return None
+
+    @staticmethod
+    def _kind_empathy(loc: Locale, kind: str, register: str, situations: Sequence[str]) -> str | None:
+        """The locale's line for ``kind``; damage that is a fault ("stopped working", "only blows cold")
+        gets the "not working as it should" line, not "damaged"."""
+        if kind == "wrong_item" and "missing" in situations:
+            text = loc.empathy_for("missing", register)
+            if text is not None:
+                return text
+        if kind == "billing" and "refund" in situations:
+            text = loc.empathy_for("refund", register)
+            if text is not None:
+                return text
+        if kind == "damage" and "defect" in situations:
+            text = loc.empathy_for("defect", register)
+            if text is not None:
+                return text
+        return loc.empathy_for(kind, register)
 
     # -- pieces -----------------------------------------------------------------------------
     def _translate(self, template: str, source: str, target: str, notes: list[str]) -> str | None:
@@ -712,8 +841,12 @@ class Drafter:
 
     def _deadline(self, loc: Locale, policy: ChannelPolicy, now: datetime | None) -> str:
         minutes = policy.response_minutes
-        within = render(loc.phrase("deadline", sub="within") if isinstance(loc.get("deadline"), dict) else "{duration}",
-                        {"duration": _duration(loc, minutes)})
+        dl0 = loc.get("deadline")
+        if minutes == 60 and isinstance(dl0, dict) and dl0.get("within_hour"):
+            within = render(str(dl0["within_hour"]), {})   # "within the hour", not "within 1 hour"
+        else:
+            within = render(loc.phrase("deadline", sub="within") if isinstance(dl0, dict) else "{duration}",
+                            {"duration": _duration(loc, minutes)})
         if now is None or not policy.business_hours:
             return join(within)
         oh = self.settings.opening_hours
@@ -743,8 +876,12 @@ class Drafter:
         dated = [h for h in items if h.direction == "agent" and h.date is not None]
         if not dated:
             return None
-        last = max(dated, key=lambda h: (h.date if isinstance(h.date, datetime) else datetime.combine(h.date, datetime.min.time())).replace(tzinfo=None))
-        d = last.date.date() if isinstance(last.date, datetime) else last.date
+        def when(h: HistoryItem) -> datetime:
+            assert h.date is not None   # only dated items are compared
+            return (h.date if isinstance(h.date, datetime)
+                    else datetime.combine(h.date, datetime.min.time())).replace(tzinfo=None)
+        last = max(dated, key=when)
+        d: date = when(last).date()
         values["date"] = _format_date(loc, d)
         month = loc.get("months")[d.month - 1]
         values["date_article"] = "az" if month[:1].lower() in "aáeéiíoóöőuúüű" else "a"
@@ -937,7 +1074,11 @@ def _opening_hours_text(loc: Locale, s: DraftSettings, now: datetime | None = No
                               "close": oh.close.strftime("%H:%M") if oh.close.second == 0 else "24:00", "tz": tz}))
 
 
-def _contact_phrase(loc: Locale, register: str, values: Mapping[str, str]) -> str:
+def _contact_phrase(loc: Locale, register: str, values: Mapping[str, str], channel: str = "") -> str:
+    """The offer of other ways to reach us; in an e-mail reply only the phone ("you can also reach us by
+    e-mail" inside an e-mail reads odd)."""
+    if channel in ("email", "web") and values.get("support_phone") and loc.has("contact_offer_phone"):
+        return loc.phrase("contact_offer_phone", register)
     return loc.phrase("contact_offer", register)
 
 
@@ -974,6 +1115,43 @@ def _states_duration(template: str, lang: str) -> bool:
     return re.search(r"\b" + pat, template.lower()) is not None
 
 
+def _plain_question(message: str, loc: Locale) -> bool:
+    """A question with no exclamation mark and no outrage word (the locale's ``outrage`` lexicon):
+    "can I exchange it for an S? 😕" is one, "Where is my order?!" and "Das ist eine Frechheit, wo ist
+    meine Bestellung?" are not.
+
+    >>> _plain_question("can I swap it for an S? 😕", get_locale("en")), _plain_question("Where is it?!", get_locale("en"))
+    (True, False)
+    """
+    return "?" in message and "!" not in message and not loc.find(message, "outrage")
+
+
+def _without_done_steps(bodies: Sequence[str], done: Sequence[str], loc: Locale, notes: list[str]) -> list[str]:
+    """The answers without the sentences that tell the customer to do what they say they have done (the
+    locale's ``already_done`` patterns, per step). An answer left with nothing is dropped: telling
+    someone who clicked "Forgot password?" and found nothing in spam to do both again is no answer.
+
+    >>> _without_done_steps(["Please first ask your neighbours. If it does not turn up, tell us."],
+    ...                     ["neighbours"], get_locale("en"), [])
+    ['If it does not turn up, tell us.']
+    """
+    pats = [str(p) for k in done for p in [(loc.get("already_done") or {}).get(k)] if p]
+    if not pats:
+        return list(bodies)
+    out: list[str] = []
+    for body in bodies:
+        sentences = re.split(r"(?<=[.!?])\s+", body.strip())
+        kept = [x for x in sentences if not any(re.search(p, x, re.I) for p in pats)]
+        if len(kept) == len(sentences):
+            out.append(body)
+            continue
+        notes.append("the customer has already done what the answer says first (" + ", ".join(done) + "): "
+                     + ("that sentence is left out" if kept else "the answer is left out; check the case"))
+        if kept:
+            out.append(" ".join(kept))
+    return out
+
+
 def _without_order_number_request(parts: list[Segment], loc: Locale, notes: list[str]) -> list[Segment]:
     """The answer without its request for the order number (the customer gave it): the locale's
     ``order_number_given`` rewrites, applied to the answer's own text only.
@@ -1007,6 +1185,9 @@ def _strip_emoji(seg: Segment) -> Segment:
 
 
 _LOWER_CACHE: dict[str, frozenset[str]] = {}
+#: Languages whose letters go on in lower case after the greeting's comma (German: only safe words, never
+#: nouns; Croatian: every word the corpus writes in lower case, never Vi/Vaš or a name).
+_LOWER_AFTER_GREETING = frozenset({"de", "hr"})
 
 
 def _lowercase_words(corpus: Any, lang: str) -> frozenset[str]:
@@ -1020,15 +1201,38 @@ def _lowercase_words(corpus: Any, lang: str) -> frozenset[str]:
             for rg in ("formal", "informal"):
                 text = getattr(tmpl, rg, None) if tmpl is not None else None
                 if isinstance(text, str):
-                    words.update(w for w in re.findall(r"(?<![.!?]\s)\b([a-zäöüß]+)\b", text))
+                    words.update(w for w in re.findall(r"(?<![.!?]\s)\b([^\W\d_]+)\b", text) if w == w.lower())
         _LOWER_CACHE[key] = frozenset(words)
     return _LOWER_CACHE[key]
 
 
-def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: frozenset[str] = frozenset()) -> None:
+_PROPER_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _proper_words(corpus: Any, lang: str) -> frozenset[str]:
+    """Words ``lang``'s answers capitalise mid-sentence (names, brands, UI labels after a quote
+    excluded): they keep their capital at the start of a Croatian line after the greeting."""
+    key = f"{getattr(corpus, 'content_hash', id(corpus))}:{lang}"
+    if key not in _PROPER_CACHE:
+        words: set[str] = set()
+        for e in getattr(corpus, "entries", ()) or ():
+            tmpl = (getattr(e, "answers", {}) or {}).get(lang)
+            for rg in ("formal", "informal"):
+                text = getattr(tmpl, rg, None) if tmpl is not None else None
+                if isinstance(text, str):
+                    words.update(w.lower() for w in re.findall(r"(?<=[\w,;:)] )([^\W\d_][\w'-]*)", text)
+                                 if w[:1].isupper())
+        _PROPER_CACHE[key] = frozenset(words)
+    return _PROPER_CACHE[key]
+
+
+def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: frozenset[str] = frozenset(),
+                              proper: frozenset[str] | None = None) -> None:
     """German: after "Hallo Anna," the next line starts in lower case (safe words only: the locale's
-    list and words the corpus itself writes in lower case, which are not nouns)."""
+    list and words the corpus itself writes in lower case, which are not nouns). Croatian (``proper``
+    given): every word except Vi/Vaš, names and brands (words the corpus capitalises mid-sentence)."""
     safe = _german_lowercase_safe(loc, known)
+    keep = _KEEP_CAPITAL.get(loc.language, set())
     for key in ("history", "empathy", "body"):
         p = paras.get(key)
         if not p:
@@ -1036,7 +1240,10 @@ def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: froze
         first = p[0]
         if first.kind == "literal":
             m = re.match(r"\s*(\w+)", first.text)
-            if m and m.group(1).lower() in safe and m.group(1)[:1].isupper() and not m.group(1).isupper():
+            w = m.group(1) if m else ""
+            ok = (w.lower() in safe) if proper is None else \
+                (w.lower() not in proper and w.lower() not in keep and not any(c.isupper() for c in w[1:]))
+            if m and ok and w[:1].isupper() and not w.isupper():
                 i = m.start(1)
                 p[0] = Segment(first.text[:i] + first.text[i].lower() + first.text[i + 1:], "literal")
         return

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from .script import cyrillic_to_latin_with_map, has_cyrillic
 
 __all__ = ["Locale", "LexiconMatch", "get_locale", "has_locale", "supported_languages", "tokenize", "LOCALE_DIR"]
@@ -150,7 +150,7 @@ def _compile(entry: str, lang: str) -> _Pattern:
     force_case = src.startswith("=")
     if force_case:
         src = src[1:]
-    toks = []
+    toks: list[Any] = []
     for word, _ in tokenize(src.replace("*", "\u2063"), lang):
         prefix = word.endswith("\u2063")
         word = word.replace("\u2063", "")
@@ -278,7 +278,7 @@ def _load(language: str) -> Locale:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:  # pragma: no cover - packaging error
-        raise ConfigError(f"Locale file {path} cannot be read ({exc}); reinstall replyassist.") from None
+        raise ConfigError(Errors.E544, path=path, exc=exc) from None
     # Situation-specific empathy lines live beside the locale (``empathy/<lang>.yaml``: one phrase
     # per situation and register); they are read into ``data["empathy_for"]``.
     emp = LOCALE_DIR / "empathy" / f"{language}.yaml"
@@ -286,7 +286,7 @@ def _load(language: str) -> Locale:
         try:
             data["empathy_for"] = yaml.safe_load(emp.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:  # pragma: no cover - packaging error
-            raise ConfigError(f"Locale file {emp} cannot be read ({exc}); reinstall replyassist.") from None
+            raise ConfigError(Errors.E544, path=emp, exc=exc) from None
     return Locale(language, data)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from ..text import INVISIBLE, replace_lone_surrogates
 from .locales import get_locale
+from .script import has_cyrillic
 
 __all__ = ["NameParts", "initials", "safe_value"]
 
@@ -77,6 +78,10 @@ def _vocative_check(given: str | None, language: str) -> str | None:
     if not letters:
         return given  # not a word (a placeholder-like or symbol name): inserted as given
     last = letters[-1]
+    # names in -ica take the vocative -ice ("Zdravo, Dušice", "Bok, Ivice"); other vowel endings keep
+    # the nominative in current usage (Ana, Marko, Luka)
+    if given.lower().endswith(("ica", "ица")):
+        return given[:-1] + ("е" if given[-1] in "аА" and has_cyrillic(given) else "e")
     if last.lower() in "aeiou" or last.lower() in "аеиоу":
         return given
     return None

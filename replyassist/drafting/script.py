@@ -75,11 +75,11 @@ def _word_to_cyr(word: str) -> str:
             i += 2
             continue
         ch = word[i]
-        cyr = _L2C_SINGLE.get(ch.lower())
-        if cyr is None:
+        single = _L2C_SINGLE.get(ch.lower())
+        if single is None:
             res.append(ch)
         else:
-            res.append(cyr.upper() if (ch.isupper() or all_upper) else cyr)
+            res.append(single.upper() if (ch.isupper() or all_upper) else single)
         i += 1
     return "".join(res)
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping, Sequence
 
 from .._config import checked_fields
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 
 __all__ = ["ChannelPolicy", "OpeningHours", "DraftSettings", "DEFAULT_CHANNELS", "CHANNEL_ALIASES"]
 
@@ -30,7 +30,8 @@ _TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 CHANNEL_ALIASES = {"x": "twitter", "tweet": "twitter", "twitter/x": "twitter", "fb": "facebook",
                    "e-mail": "email", "mail": "email", "ig": "instagram", "messenger": "facebook_messenger",
-                   "webchat": "chat", "live_chat": "chat", "form": "web", "contact_form": "web"}
+                   "webchat": "chat", "live_chat": "chat", "form": "web", "contact_form": "web",
+                   "community": "forum", "board": "forum"}
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,12 @@ class ChannelPolicy:
 
     def __post_init__(self) -> None:
         if not isinstance(self.response_minutes, int) or isinstance(self.response_minutes, bool) or self.response_minutes <= 0:
-            raise ConfigError(f"response_minutes must be a positive integer, got {self.response_minutes!r}.")
+            raise ConfigError(Errors.E551, response_minutes=self.response_minutes)
         if self.char_limit is not None and (not isinstance(self.char_limit, int) or self.char_limit < 40):
-            raise ConfigError(f"char_limit must be None or an integer >= 40, got {self.char_limit!r}.")
+            raise ConfigError(Errors.E552, char_limit=self.char_limit)
         for name in ("public", "business_hours"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}.")
+                raise ConfigError(Errors.E565, name=name, value=getattr(self, name))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ChannelPolicy":
@@ -73,6 +74,8 @@ DEFAULT_CHANNELS: dict[str, ChannelPolicy] = {
     "sms": ChannelPolicy(response_minutes=60, char_limit=480),
     "email": ChannelPolicy(response_minutes=24 * 60, business_hours=False),
     "web": ChannelPolicy(response_minutes=24 * 60, business_hours=False),
+    # a community forum or review site: public like social media, answered in the thread
+    "forum": ChannelPolicy(response_minutes=24 * 60, business_hours=False, public=True),
 }
 
 
@@ -81,11 +84,11 @@ def _parse_time(value: Any, what: str) -> time:
         return value
     m = _TIME.match(str(value).strip())
     if not m:
-        raise ConfigError(f"{what} must be a time like '08:00', got {value!r}.")
+        raise ConfigError(Errors.E546, what=what, value=value)
     h, mi = int(m.group(1)), int(m.group(2))
     if h == 24:
         if mi:
-            raise ConfigError(f"{what}: 24:xx is not a time; use 24:00 or 23:59.")
+            raise ConfigError(Errors.E553, what=what)
         return time(23, 59, 59)
     return time(h, mi)
 
@@ -99,23 +102,23 @@ def _parse_days(value: Any) -> tuple[int, ...]:
     elif isinstance(value, Sequence):
         parts = [str(p).strip() for p in value]
     else:
-        raise ConfigError(f"opening_hours.days must be like 'Mon-Fri' or a list of days, got {value!r}.")
+        raise ConfigError(Errors.E554, value=value)
     out: set[int] = set()
     for p in parts:
         if "-" in p:
             a, b = (x.strip()[:3].lower() for x in p.split("-", 1))
             if a not in _DAYS or b not in _DAYS:
-                raise ConfigError(f"opening_hours.days: unknown day in {p!r}; use Mon, Tue, Wed, Thu, Fri, Sat, Sun.")
+                raise ConfigError(Errors.E566, p=p)
             i, j = _DAYS.index(a), _DAYS.index(b)
             rng = range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)]
             out.update(rng)
         else:
             d = p[:3].lower()
             if d not in _DAYS:
-                raise ConfigError(f"opening_hours.days: unknown day {p!r}; use Mon, Tue, Wed, Thu, Fri, Sat, Sun.")
+                raise ConfigError(Errors.E567, p=p)
             out.add(_DAYS.index(d))
     if not out:
-        raise ConfigError("opening_hours.days is empty; name at least one day, e.g. 'Mon-Fri'.")
+        raise ConfigError(Errors.E547)
     return tuple(sorted(out))
 
 
@@ -140,23 +143,22 @@ class OpeningHours:
         try:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
         except ImportError:  # pragma: no cover
-            raise ConfigError("zoneinfo is not available (Python >= 3.9 needed).") from None
+            raise ConfigError(Errors.E568) from None
         try:
             object.__setattr__(self, "_tz", ZoneInfo(str(self.timezone)))
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"opening_hours.timezone {self.timezone!r} is not an IANA time zone "
-                              "(e.g. 'Europe/Budapest', 'Europe/Berlin'). Install tzdata if zones are missing.") from None
+            raise ConfigError(Errors.E569, timezone=self.timezone) from None
         object.__setattr__(self, "days", _parse_days(self.days))
         object.__setattr__(self, "open", _parse_time(self.open, "opening_hours.open"))
         object.__setattr__(self, "close", _parse_time(self.close, "opening_hours.close"))
         if self.close <= self.open:
-            raise ConfigError(f"opening_hours.close ({self.close}) must be after open ({self.open}).")
+            raise ConfigError(Errors.E555, close=self.close, open=self.open)
         hol = []
         for h in self.holidays:
             try:
                 hol.append(h if isinstance(h, date) else date.fromisoformat(str(h)))
             except ValueError:
-                raise ConfigError(f"opening_hours.holidays: {h!r} is not a date (YYYY-MM-DD).") from None
+                raise ConfigError(Errors.E574, h=h) from None
         object.__setattr__(self, "holidays", tuple(hol))
 
     @property
@@ -193,7 +195,7 @@ class OpeningHours:
             nd = d + timedelta(days=k)
             if self._open_day(nd):
                 return datetime.combine(nd, self.open, tzinfo=self.tz)
-        raise ConfigError("opening_hours has no open day within a year (check days and holidays).")
+        raise ConfigError(Errors.E548)
 
     def add_business_minutes(self, now: datetime, minutes: int) -> datetime:
         """``now`` + ``minutes`` counted only while the team is open (local time)."""
@@ -206,7 +208,7 @@ class OpeningHours:
                 return t + left
             left -= room
             t = self.next_open(end_today + timedelta(seconds=1))
-        raise ConfigError("response time too long for the opening hours.")
+        raise ConfigError(Errors.E549)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "OpeningHours":
@@ -273,37 +275,37 @@ class DraftSettings:
 
     def __post_init__(self) -> None:
         if self.formality not in FORMALITY:
-            raise ConfigError(f"drafting.formality must be one of {FORMALITY}, got {self.formality!r}.")
+            raise ConfigError(Errors.E556, FORMALITY=FORMALITY, formality=self.formality)
         if self.default_register not in REGISTERS:
-            raise ConfigError(f"drafting.default_register must be one of {REGISTERS}, got {self.default_register!r}.")
+            raise ConfigError(Errors.E557, REGISTERS=REGISTERS, default_register=self.default_register)
         if self.sign_off not in SIGN_OFF:
-            raise ConfigError(f"drafting.sign_off must be one of {SIGN_OFF}, got {self.sign_off!r}.")
+            raise ConfigError(Errors.E558, SIGN_OFF=SIGN_OFF, sign_off=self.sign_off)
         for name in ("emoji_allowed", "answer_on_suggest", "empathy", "history_reference", "answer_in_other_language",
                      "overdue_reply"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"drafting.{name} must be true or false, got {getattr(self, name)!r}.")
+                raise ConfigError(Errors.E570, name=name, value=getattr(self, name))
         if isinstance(self.words_to_avoid, str) or not all(isinstance(w, str) and w.strip() for w in self.words_to_avoid):
-            raise ConfigError("drafting.words_to_avoid must be a list of non-empty words or phrases.")
+            raise ConfigError(Errors.E559)
         self.words_to_avoid = tuple(self.words_to_avoid)
         if isinstance(self.keep_latin, str) or not all(isinstance(w, str) and w.strip() for w in self.keep_latin):
-            raise ConfigError("drafting.keep_latin must be a list of non-empty words or names, e.g. [\"Kosarica\"].")
+            raise ConfigError(Errors.E560)
         self.keep_latin = tuple(self.keep_latin)
         self.contact_offer_tags = tuple(self.contact_offer_tags)
         self.close_languages = _close_languages(self.close_languages)
         if isinstance(self.team_name, Mapping):
             if not self.team_name or not all(isinstance(v, str) and v.strip() for v in self.team_name.values()):
-                raise ConfigError("drafting.team_name as a mapping must map languages to non-empty names.")
+                raise ConfigError(Errors.E571)
             self.team_name = dict(self.team_name)
         elif not isinstance(self.team_name, str) or not self.team_name.strip():
-            raise ConfigError("drafting.team_name must be a non-empty text (or a mapping language -> text).")
+            raise ConfigError(Errors.E572)
         for name in ("support_email", "support_phone"):
             v = getattr(self, name)
             if v is not None and (not isinstance(v, str) or not v.strip()):
-                raise ConfigError(f"drafting.{name} must be a text or null.")
+                raise ConfigError(Errors.E573, name=name)
         if self.support_email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.support_email):
-            raise ConfigError(f"drafting.support_email {self.support_email!r} is not an e-mail address.")
+            raise ConfigError(Errors.E561, support_email=self.support_email)
         if not isinstance(self.channels, Mapping):
-            raise ConfigError("drafting.channels must be a mapping of channel name -> policy.")
+            raise ConfigError(Errors.E562)
         merged = dict(DEFAULT_CHANNELS)
         for name, pol in self.channels.items():
             key = _channel_key(str(name))
@@ -314,18 +316,18 @@ class DraftSettings:
                 base.update(pol)
                 merged[key] = ChannelPolicy.from_dict(base)
             else:
-                raise ConfigError(f"drafting.channels.{name} must be a mapping, got {type(pol).__name__}.")
+                raise ConfigError(Errors.E575, name=name, pol_type=type(pol).__name__)
         self.channels = merged
         dk = _channel_key(self.default_channel)
         if dk not in merged:
-            raise ConfigError(f"drafting.default_channel {self.default_channel!r} has no policy; known: {sorted(merged)}.")
+            raise ConfigError(Errors.E563, default_channel=self.default_channel, merged=sorted(merged))
         self.default_channel = dk
         if self.opening_hours is None:
             self.opening_hours = OpeningHours()
         elif isinstance(self.opening_hours, Mapping):
             self.opening_hours = OpeningHours.from_dict(self.opening_hours)
         elif not isinstance(self.opening_hours, OpeningHours):
-            raise ConfigError("drafting.opening_hours must be a mapping (timezone, days, open, close).")
+            raise ConfigError(Errors.E576)
 
     def team_for(self, language: str | None) -> str:
         """The team name to sign with in ``language`` (``team_name`` may map languages to names)."""
@@ -366,7 +368,7 @@ def _from_dict(cls: type, data: Mapping[str, Any], section: str) -> Any:
     try:
         return cls(**kw)
     except TypeError as exc:
-        raise ConfigError(f"Invalid [{section}] settings: {exc}.") from None
+        raise ConfigError(Errors.E011, name=section, exc=exc) from None
 
 
 _LANG_CODE = re.compile(r"[a-z]{2,3}")
@@ -377,13 +379,13 @@ def _close_languages(value: Any) -> dict[str, tuple[str, ...]]:
     hint = ('drafting.close_languages must map a language code to a list of codes, e.g. '
             '{"bs": ["hr", "sr"]}')
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{hint}; got {type(value).__name__}.")
+        raise ConfigError(Errors.E550, hint=hint, value_type=type(value).__name__)
     out: dict[str, tuple[str, ...]] = {}
     for lang, close in value.items():
         if isinstance(close, str):
             close = (close,)
         if not isinstance(lang, str) or not _LANG_CODE.fullmatch(lang) or not isinstance(close, (list, tuple)) \
                 or not all(isinstance(c, str) and _LANG_CODE.fullmatch(c) and c != lang for c in close):
-            raise ConfigError(f"{hint} (lower-case ISO 639 codes, not the language itself); got {lang!r}: {close!r}.")
+            raise ConfigError(Errors.E564, hint=hint, lang=lang, close=close)
         out[lang] = tuple(close)
     return out

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from ..errors import FeedbackError
+from ..errors import Errors, FeedbackError
 
 __all__ = ["FeedbackRecord", "ACTIONS", "LEARNED_ACTIONS", "mask_personal_data", "RECORD_FIELDS"]
 
@@ -60,13 +60,13 @@ class FeedbackRecord:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise FeedbackError(f"Unknown feedback action {self.action!r}; use one of {list(ACTIONS)}.", code="E704")
+            raise FeedbackError(Errors.E704, action=self.action, ACTIONS=list(ACTIONS))
         if not isinstance(self.message, str) or not self.message.strip():
-            raise FeedbackError("A feedback record needs the customer's message (non-empty text).", code="E704")
+            raise FeedbackError(Errors.E705)
         if self.action in ("accepted", "edited", "chose_other") and not (self.final_text or "").strip():
-            raise FeedbackError(f"Action {self.action!r} needs the text that was sent (final_text).", code="E704")
+            raise FeedbackError(Errors.E706, action=self.action)
         if self.action == "chose_other" and not self.chosen_faq_id:
-            raise FeedbackError("Action 'chose_other' needs the entry the agent chose (chosen_faq_id).", code="E704")
+            raise FeedbackError(Errors.E707)
 
     @property
     def label(self) -> str | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator, Mapping, Sequence
 from urllib.parse import unquote, urlparse
 
-from ..errors import FeedbackError, MissingDependencyError
+from ..errors import Errors, FeedbackError, MissingDependencyError
 from ._migrations import LATEST, MIGRATIONS
 from ._record import ACTIONS, FeedbackRecord, mask_personal_data, now_utc
 
@@ -39,7 +39,7 @@ _COLS = ("created_at", "message", "action", "language", "script", "channel", "ag
          "corpus_hash", "message_id", "queue_id", "extra")
 
 
-class QueueItem(dict):  # type: ignore[type-arg]
+class QueueItem(dict):
     """A message waiting for an agent: ``id``, ``status`` (open / claimed / done), ``preview``
     (masked), ``language``, ``channel``, ``claimed_by``, ``created_at`` and, when claimed,
     ``message`` (the full message object for ``/v1/suggest``)."""
@@ -84,7 +84,7 @@ class FeedbackStore(ABC):
     def _insert(self, cur: Any, table: str, row: Mapping[str, Any]) -> int:
         ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a hook: nothing to close unless a backend holds connections
         """Close the connections of this process."""
 
     # ---- schema ----
@@ -100,8 +100,7 @@ class FeedbackStore(ABC):
             row = cur.fetchone()
             current = int(row[0]) if row and row[0] is not None else 0
             if current > LATEST:
-                raise FeedbackError(f"The feedback store {self.url} has schema version {current}; this replyassist "
-                                    f"knows up to {LATEST}. Upgrade replyassist on this machine.", code="E703")
+                raise FeedbackError(Errors.E703, url=self.url, current=current, LATEST=LATEST)
             for m in MIGRATIONS:
                 if current < m.version <= target:
                     for stmt in m.statements[self.dialect]:
@@ -154,7 +153,7 @@ class FeedbackStore(ABC):
         if actions:
             bad = [a for a in actions if a not in ACTIONS]
             if bad:
-                raise FeedbackError(f"Unknown action(s) {bad}; use {list(ACTIONS)}.", code="E704")
+                raise FeedbackError(Errors.E712, bad=bad, ACTIONS=list(ACTIONS))
             where.append("action IN (" + ", ".join("?" for _ in actions) + ")")
             args += list(actions)
         if ids is not None:
@@ -196,7 +195,7 @@ class FeedbackStore(ABC):
     def purge(self, older_than_days: float) -> dict[str, int]:
         """Retention: delete records and finished or abandoned queue items older than the given days."""
         if older_than_days <= 0:
-            raise FeedbackError(f"Retention must be a positive number of days, got {older_than_days!r}.", code="E701")
+            raise FeedbackError(Errors.E709, older_than_days=older_than_days)
         cutoff = self._to_db_time(now_utc() - timedelta(days=float(older_than_days)))
         with self._transaction(write=True) as cur:
             cur.execute(self._sql("DELETE FROM feedback WHERE created_at < ?"), (cutoff,))
@@ -234,7 +233,7 @@ class FeedbackStore(ABC):
             for m in messages:
                 text = m.get("text")
                 if not isinstance(text, str) or not text.strip():
-                    raise FeedbackError("A queued message needs a non-empty 'text'.", code="E704")
+                    raise FeedbackError(Errors.E718)
                 names = tuple(str(m[k]) for k in ("customer_name",) if m.get(k))
                 preview = mask_personal_data(" ".join(text.split())[:120], names)
                 ids.append(self._insert(cur, "queue", {
@@ -283,13 +282,13 @@ class FeedbackStore(ABC):
                 return None
             item = self._queue_item(row, True)
             if item["status"] == "done":
-                raise FeedbackError(f"Queue item {item_id} is already done.", code="E704")
+                raise FeedbackError(Errors.E713, item_id=item_id)
             cur.execute(self._sql("UPDATE queue SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ?"),
                         (agent, self._to_db_time(now), item["id"]))
         item.update(status="claimed", claimed_by=agent, claimed_at=now.isoformat())
         return item
 
-    def _lock_queue(self, cur: Any) -> None:
+    def _lock_queue(self, cur: Any) -> None:  # noqa: B027 - a hook: only PostgreSQL needs a lock
         """Serialise claims (SQLite: the write transaction already does)."""
 
 
@@ -308,7 +307,7 @@ class SQLiteStore(FeedbackStore):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise FeedbackError(f"Cannot create the folder of the feedback store {self.path}: {exc}.", code="E702") from None
+            raise FeedbackError(Errors.E702, path=self.path, exc=exc) from None
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -324,13 +323,11 @@ class SQLiteStore(FeedbackStore):
                 c.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
                 mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":  # pragma: no cover - e.g. a network file system
-                    raise FeedbackError(f"{self.path}: SQLite could not switch to WAL mode (got {mode!r}); put the "
-                                        "store on a local disk.", code="E702")
+                    raise FeedbackError(Errors.E719, path=self.path, mode=mode)
                 c.execute("PRAGMA synchronous = NORMAL")
                 c.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as exc:
-                raise FeedbackError(f"Cannot open the feedback store {self.path}: {exc}. Check the path and its "
-                                    "permissions.", code="E702") from None
+                raise FeedbackError(Errors.E720, path=self.path, exc=exc) from None
             self._local.conn = c
             with self._all_lock:
                 self._all.append(c)
@@ -343,12 +340,12 @@ class SQLiteStore(FeedbackStore):
         try:
             cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
-            raise FeedbackError(f"The feedback store {self.path} is not available: {exc}.", code="E702") from None
+            raise FeedbackError(Errors.E714, path=self.path, exc=exc) from None
         try:
             yield cur
         except sqlite3.Error as exc:
             c.rollback()
-            raise FeedbackError(f"Writing to the feedback store {self.path} failed: {exc}.", code="E702") from None
+            raise FeedbackError(Errors.E715, path=self.path, exc=exc) from None
         except BaseException:
             c.rollback()
             raise
@@ -357,7 +354,7 @@ class SQLiteStore(FeedbackStore):
                 c.commit()
             except sqlite3.Error as exc:  # pragma: no cover - disk full and the like
                 c.rollback()
-                raise FeedbackError(f"Committing to the feedback store {self.path} failed: {exc}.", code="E702") from None
+                raise FeedbackError(Errors.E721, path=self.path, exc=exc) from None
         finally:
             cur.close()
 
@@ -421,8 +418,7 @@ class PostgresStore(FeedbackStore):
                 c = self._psycopg.connect(self._dsn, connect_timeout=max(1, int(self.connect_timeout_s)),
                                           application_name="replyassist-feedback")
             except self._psycopg.Error as exc:
-                raise FeedbackError(f"Cannot connect to the feedback store {self.url}: {str(exc).strip()}. Check "
-                                    "the URL, that the server runs and accepts this user.", code="E702") from None
+                raise FeedbackError(Errors.E722, url=self.url, detail=str(exc).strip()) from None
             self._local.conn = c
             with self._all_lock:
                 self._all.append(c)
@@ -441,11 +437,9 @@ class PostgresStore(FeedbackStore):
                     yield cur
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self._local.conn = None  # the next call reconnects (e.g. after a server restart)
-            raise FeedbackError(f"The feedback store {self.url} is not available: {str(exc).strip()}.",
-                                code="E702") from None
+            raise FeedbackError(Errors.E716, url=self.url, detail=str(exc).strip()) from None
         except psycopg.Error as exc:
-            raise FeedbackError(f"The feedback store {self.url} refused the operation: {str(exc).strip()}.",
-                                code="E702") from None
+            raise FeedbackError(Errors.E717, url=self.url, detail=str(exc).strip()) from None
 
     def _lock_for_migration(self, cur: Any) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (self._MIGRATION_LOCK,))
@@ -487,23 +481,21 @@ def open_store(url: str | Path, **kwargs: Any) -> FeedbackStore:
     """
     s = str(url).strip()
     if not s:
-        raise FeedbackError("No feedback store given; use sqlite:///PATH or postgresql://USER@HOST/DB.", code="E701")
+        raise FeedbackError(Errors.E701)
     if s.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return PostgresStore(s.replace("postgresql+psycopg://", "postgresql://", 1), **kwargs)
     if s.startswith("sqlite://"):
         p = urlparse(s)
         path = unquote(p.path)
         if p.netloc and p.netloc not in ("", "localhost"):
-            raise FeedbackError(f"{s}: a SQLite URL has no host; write sqlite:///relative/path or "
-                                "sqlite:////absolute/path.", code="E701")
+            raise FeedbackError(Errors.E710, s=s)
         if s.startswith("sqlite:////"):
             path = "/" + path.lstrip("/")
         else:
             path = path[1:] if path.startswith("/") else path
         if not path:
-            raise FeedbackError(f"{s}: no file path; write sqlite:///feedback.db.", code="E701")
+            raise FeedbackError(Errors.E711, s=s)
         return SQLiteStore(path, **kwargs)
     if "://" in s:
-        raise FeedbackError(f"Unknown feedback store {s.split('://')[0]!r}://; use sqlite:///PATH or "
-                            "postgresql://USER@HOST/DB.", code="E701")
+        raise FeedbackError(Errors.E708, scheme=s.split('://')[0])
     return SQLiteStore(os.path.expanduser(s), **kwargs)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, InputError
+from ..errors import DataError, Errors, InputError
 
 __all__ = ["add_feedback_commands", "evaluate_feedback"]
 
@@ -87,7 +87,7 @@ def _cmd_gaps(args: argparse.Namespace) -> int:
     store = _open(args.feedback)
     recs = store.records()
     if not recs:
-        raise DataError(f"The feedback store {store.url} holds no records yet.", code="E405")
+        raise DataError(Errors.E405, url=store.url)
     settings = {"min_gap_size": args.min_gap_size} if args.min_gap_size else None
     report = feedback_gap_report(recs, args.corpus, settings=settings, progress=True)
     paths = report.write(args.out)
@@ -109,7 +109,7 @@ def evaluate_feedback(corpus_path: str | Path, url: str, *, settings: Any = None
     from .learning import FeedbackLearner, feedback_queries
 
     if learn_split is not None and not 0.0 < learn_split < 1.0:
-        raise InputError(f"--learn-split must be a fraction between 0 and 1, got {learn_split}.", code="E107")
+        raise InputError(Errors.E117, learn_split=learn_split)
     corpus = load_corpus(corpus_path)
     store = _open(url)
     recs = store.records()
@@ -130,9 +130,7 @@ def evaluate_feedback(corpus_path: str | Path, url: str, *, settings: Any = None
         learned = learner.describe()
     queries = feedback_queries(test, known)
     if not queries:
-        raise DataError(f"The feedback store {store.url} has no decided messages"
-                        + (" in the evaluation part" if learn_split else "")
-                        + " (accepted, edited, chose_other or no_faq) for entries of this corpus.", code="E405")
+        raise DataError(Errors.E417, url=store.url, where=" in the evaluation part" if learn_split else "")
     report = evaluate_index(index, queries, name=f"{getattr(corpus, 'name', corpus_path)} (feedback {store.url})")
     fb: dict[str, Any] = {"store": store.url, "records": len(recs), "evaluated": len(queries),
                           "learn_split": learn_split, "learned": learned}

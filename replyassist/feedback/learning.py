@@ -103,7 +103,7 @@ class FeedbackLearner:
 
     def apply(self) -> int:
         """Refit the index on the corpus's paraphrases plus the labelled messages; returns how many are in."""
-        from ..matching_core import EntryScorer, blas_threads
+        from ..matching.scoring import EntryScorer, blas_threads
         idx = self.index
         items = list(self._items.values())
         if not items:

@@ -9,7 +9,6 @@ ranking, language gaps and FAQ stubs. See ``docs/gaps.md``.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections import Counter, defaultdict
@@ -21,8 +20,9 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .._config import checked_fields
-from ..errors import ConfigError, DataError, InputError, ReplyAssistError
-from ..text import mask_pii, prepare_message
+from ..errors import ConfigError, DataError, Errors
+from ..pipeline import AnalysisPipeline, MessageAnalysis, MessageInput, PipelineSettings
+from ..text import mask_pii
 from ._cluster import center_by_language, cluster_vectors, normalise_rows
 from ._io import BadRow, _preview, read_messages
 from ._keywords import cluster_keywords, tokenize
@@ -33,7 +33,6 @@ __all__ = ["GapSettings", "GapReport", "Gap", "LanguageGap", "Coverage", "Messag
 
 #: Match bands, from the matcher (``MatchResult.band``).
 BANDS = ("confident", "suggest", "no_match")
-_PIPELINE_VERSION = "gaps/1"
 
 
 @dataclass
@@ -102,28 +101,28 @@ class GapSettings:
         self.gap_bands = tuple(self.gap_bands)
         bad = [b for b in self.gap_bands if b not in BANDS]
         if bad or not self.gap_bands:
-            raise ConfigError(f"GapSettings.gap_bands must be a non-empty subset of {BANDS}, got {self.gap_bands!r}.")
+            raise ConfigError(Errors.E505, BANDS=BANDS, gap_bands=self.gap_bands)
         if self.unanswered_below is not None and not 0.0 <= self.unanswered_below <= 1.0:
-            raise ConfigError(f"GapSettings.unanswered_below must be None or between 0 and 1, got {self.unanswered_below!r}.")
+            raise ConfigError(Errors.E506, unanswered_below=self.unanswered_below)
         if not -1.0 <= self.cluster_threshold <= 1.0:
-            raise ConfigError(f"GapSettings.cluster_threshold must be between -1 and 1, got {self.cluster_threshold!r}.")
+            raise ConfigError(Errors.E507, cluster_threshold=self.cluster_threshold)
         for name in ("min_gap_size", "max_micro_clusters", "examples_per_gap", "keywords_per_gap",
                      "questions_per_stub", "language_gap_min", "batch_size", "min_language_count"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"GapSettings.{name} must be a positive integer, got {v!r}.")
+                raise ConfigError(Errors.E514, name=name, v=v)
         if not 0.0 <= self.rephrase_agreement <= 1.0:
-            raise ConfigError(f"GapSettings.rephrase_agreement must be between 0 and 1, got {self.rephrase_agreement!r}.")
+            raise ConfigError(Errors.E508, rephrase_agreement=self.rephrase_agreement)
         if self.half_life_days <= 0 or self.negativity_weight < 0:
-            raise ConfigError("GapSettings.half_life_days must be > 0 and negativity_weight >= 0.")
+            raise ConfigError(Errors.E509)
         if self.cluster_method not in ("auto", "exact", "scalable"):
-            raise ConfigError(f"GapSettings.cluster_method must be auto, exact or scalable, got {self.cluster_method!r}.")
+            raise ConfigError(Errors.E510, cluster_method=self.cluster_method)
         if not isinstance(self.scalable_above, int) or isinstance(self.scalable_above, bool) or self.scalable_above < 1:
-            raise ConfigError(f"GapSettings.scalable_above must be a positive integer, got {self.scalable_above!r}.")
+            raise ConfigError(Errors.E511, scalable_above=self.scalable_above)
         if self.sentiment_scope not in ("all", "reported"):
-            raise ConfigError(f"GapSettings.sentiment_scope must be all or reported, got {self.sentiment_scope!r}.")
+            raise ConfigError(Errors.E512, sentiment_scope=self.sentiment_scope)
         if self.period not in ("auto", "day", "week", "month"):
-            raise ConfigError(f"GapSettings.period must be auto, day, week or month, got {self.period!r}.")
+            raise ConfigError(Errors.E513, period=self.period)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "GapSettings":
@@ -284,102 +283,6 @@ class GapReport:
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _key(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _component_id(obj: Any) -> str:
-    t = type(obj)
-    s = getattr(obj, "settings", None)
-    return f"{t.__module__}.{t.__qualname__}:{s!r}"
-
-
-def _detect_languages(texts: Sequence[str], hints: Sequence[str | None], detector: Any, corpus_langs: tuple[str, ...],
-                      cache: StageCache, progress: Callable[..., None], batch: int) -> list[tuple[str | None, str | None]]:
-    """(language, script) per text; cached per (detector, text, hint)."""
-    if detector is False:
-        return [(h, None) for h in hints]
-    hint_cls = None
-    if not callable(detector) or hasattr(detector, "detect"):
-        try:
-            from ..language import LanguageHints  # public name of the language stage
-            hint_cls = LanguageHints
-        except ImportError:  # pragma: no cover - language stage missing
-            hint_cls = None
-    did = _component_id(detector)
-    keys = [_key(_PIPELINE_VERSION, did, t, h or "") for t, h in zip(texts, hints)]
-    found = cache.get_many("language", keys)
-    out: list[tuple[str | None, str | None]] = [None] * len(texts)  # type: ignore[list-item]
-    todo: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        if k in found:
-            out[i] = tuple(found[k])  # type: ignore[assignment]
-        else:
-            todo.setdefault(k, []).append(i)
-    done = len(texts) - sum(len(v) for v in todo.values())
-    progress(done)
-    klist = list(todo)
-    for s in range(0, len(klist), batch):
-        part = klist[s:s + batch]
-        new: dict[str, list[str | None]] = {}
-        for k in part:
-            i = todo[k][0]
-            if hasattr(detector, "detect"):
-                hv = hints[i]
-                if hint_cls is None:
-                    h = None
-                elif hv and re.search(r"[-_]", hv):  # "de-AT", "sr_Latn_RS": a locale
-                    h = hint_cls(locale=hv, corpus_languages=corpus_langs)
-                else:
-                    h = hint_cls(customer_language=hv or None, corpus_languages=corpus_langs)
-                r = detector.detect(texts[i], hints=h) if h is not None else detector.detect(texts[i])
-                lang, script = getattr(r, "language", None), getattr(r, "script", None)
-            else:
-                r = detector(texts[i])
-                lang, script = (r if isinstance(r, tuple) else (r, None))
-            new[k] = [lang, script]
-            for j in todo[k]:
-                out[j] = (lang, script)
-            done += len(todo[k])
-        cache.put_many("language", new)
-        progress(done)
-    return out
-
-
-def _sentiments(texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str | None],
-                channels: Sequence[str | None], signals: Any, cache: StageCache, progress: Callable[..., None],
-                batch: int) -> list[str | None]:
-    """Sentiment label per text ("negative"/"neutral"/"positive"), cached per (analyzer, text, language)."""
-    if signals is False or signals is None:
-        return [None] * len(texts)
-    sid = _component_id(signals)
-    keys = [_key(_PIPELINE_VERSION, sid, t, lg or "", ch or "") for t, lg, ch in zip(texts, languages, channels)]
-    found = cache.get_many("sentiment", keys)
-    out: list[str | None] = [found.get(k) for k in keys]
-    todo: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        if k not in found:
-            todo.setdefault(k, []).append(i)
-    reps = [v[0] for v in todo.values()]
-    done = len(texts) - sum(len(v) for v in todo.values())
-    progress(done)
-    for s in range(0, len(reps), batch):
-        part = reps[s:s + batch]
-        res = signals.analyze([texts[i] for i in part], vectors[part], [languages[i] for i in part],
-                              channels=[channels[i] for i in part])
-        new = {}
-        for i, r in zip(part, res):
-            sent = getattr(r, "sentiment", r)
-            label = getattr(sent, "label", sent if isinstance(sent, str) else None)
-            new[keys[i]] = label
-            for j in todo[keys[i]]:
-                out[j] = label
-            done += len(todo[keys[i]])
-        cache.put_many("sentiment", new)
-        progress(done)
-    return out
-
 
 def _period_unit(ts: list[datetime], setting: str) -> str | None:
     if not ts:
@@ -551,106 +454,72 @@ def index_settings(embedder: Any, settings: Any = None) -> Any:
     return s
 
 
+def message_pipeline(corpus: Any, *, index: Any, embedder: Any, detector: Any, signals: Any,
+                     settings: PipelineSettings | None = None) -> AnalysisPipeline:
+    """The message pipeline of the gap analysis: the one ``ReplyAssistant.suggest`` uses
+    (:class:`replyassist.pipeline.AnalysisPipeline`), with these components and ``settings``
+    (default :class:`~replyassist.pipeline.PipelineSettings`)."""
+    return AnalysisPipeline.for_corpus(corpus, embedder=embedder, index=index, detector=detector, signals=signals,
+                                       settings=settings)
+
+
 def run_message_stages(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, detector: Any, signals: Any,
                        settings: GapSettings, cache_root: Path,
-                       progress: Callable[[str, int], Callable[..., None]]) -> MessageStages:
-    """Prepare, language, encode, match and sentiment for ``rows`` (``MessageRow``), in order.
+                       progress: Callable[[str, int], Callable[..., None]],
+                       pipeline: AnalysisPipeline | None = None,
+                       pipeline_settings: PipelineSettings | None = None) -> MessageStages:
+    """The message pipeline (prepare, language, encode, match, sentiment) over ``rows``
+    (``MessageRow``), in order: the log's ``language`` column is the customer-language (or locale)
+    hint. Language and sentiment are cached per text in ``cache_root/gaps-stages.sqlite`` and
+    vectors by a ``CachedEmbedder``, so an interrupted run resumes.
 
     Every result depends on the message alone (never on the other rows of the batch), so running
     the log in partitions gives the same results as running it at once; that is what makes the
     Dask engine's report identical to the in-process one."""
     st = settings
-    prog = progress
-    timings: dict[str, float] = {}
-    # ---- prepare (validate/clean; PII spans) ----
-    t0 = time.perf_counter()
-    bad: list[BadRow] = []
-    kept, clean, display = [], [], []
-    p = prog("prepare", len(rows))
-    for n, r in enumerate(rows, 1):
-        try:
-            pm = prepare_message(r.text)
-        except InputError as exc:
-            bad.append(BadRow(r.row, f"empty after cleaning ({exc.message.split('.')[0].lower()})", r.line,
-                              mask_pii(_preview(r.text, 80))))
-        else:
-            kept.append(r)
-            clean.append(pm.clean)
-            display.append(mask_pii(pm.text, pm.pii))
-        if n % 2000 == 0 or n == len(rows):
-            p(n)
-    timings["prepare"] = time.perf_counter() - t0
-    n_msg = len(kept)
-    sentiment_error: str | None = None
+    if pipeline is None:
+        pipeline = message_pipeline(corpus, index=index, embedder=embedder, detector=detector, signals=signals,
+                                    settings=pipeline_settings)
+    inputs = [MessageInput.from_tag(r.text, r.language, channel=r.channel) for r in rows]
+
+    def reported(analyses: list[MessageAnalysis]) -> np.ndarray:
+        return _reported_mask([_band(a.match) for a in analyses], [float(getattr(a.match, "confidence", 0.0))
+                                                                  for a in analyses],
+                              [a.match.matches[0].faq_id if a.match.matches else None for a in analyses],
+                              [a.language.language for a in analyses], corpus, st)
     stage_cache = StageCache(cache_root / "gaps-stages.sqlite")
     try:
-        # ---- language ----
-        t0 = time.perf_counter()
-        corpus_langs = tuple(corpus.languages)
-        langs_scripts = _detect_languages(clean, [r.language for r in kept], detector, corpus_langs, stage_cache,
-                                          prog("language", n_msg), st.batch_size)
-        languages = [ls[0] or (r.language if r.language and len(r.language) <= 3 else None)
-                     for ls, r in zip(langs_scripts, kept)]
-        scripts = [ls[1] for ls in langs_scripts]
-        timings["language"] = time.perf_counter() - t0
-
-        # ---- encode (once per message, batched, cached) ----
-        t0 = time.perf_counter()
-        vectors = _encode(embedder, clean, prog("encoding", n_msg), st.batch_size)
-        timings["encode"] = time.perf_counter() - t0
-
-        # ---- match ----
-        t0 = time.perf_counter()
-        pm_ = prog("matching", n_msg)
-        bands: list[str] = []
-        top_ids: list[str | None] = []
-        top_scores: list[float] = []
-        confidences: list[float] = []
-        for s in range(0, n_msg, st.batch_size):
-            res = index.search(vectors[s:s + st.batch_size], texts=clean[s:s + st.batch_size],
-                               languages=languages[s:s + st.batch_size])
-            for m in res:
-                band = m.band if m.band in BANDS else "no_match"
-                bands.append(band)
-                top = m.matches[0] if m.matches else None
-                top_ids.append(top.faq_id if top is not None else None)
-                top_scores.append(float(top.score) if top is not None else 0.0)
-                confidences.append(float(getattr(m, "confidence", 0.0)))
-            pm_(min(n_msg, s + st.batch_size))
-        timings["match"] = time.perf_counter() - t0
-
-        # ---- sentiment ----
-        t0 = time.perf_counter()
-        channels = [r.channel for r in kept]
-        inner = getattr(embedder, "inner", embedder)
-        try:
-            if signals not in (None, False) and getattr(inner, "head_compatible", True) is False:
-                # the sentiment head was trained on e5 vectors; on static ones it is near chance
-                sentiment: list[str | None] = [None] * n_msg
-                sentiment_error = (f"the embedder {getattr(inner, 'model_id', '?')} gives vectors the sentiment "
-                                   "head was not trained on (on them it is near chance, see "
-                                   "benchmarks/results/static_embedder.md); use e5-small for negativity")
-            elif st.sentiment_scope == "reported" and n_msg:
-                need = np.nonzero(_reported_mask(bands, confidences, top_ids, languages, corpus, st))[0]
-                sentiment = [None] * n_msg
-                sub = _sentiments([clean[i] for i in need], vectors[need], [languages[i] for i in need],
-                                  [channels[i] for i in need], signals, stage_cache,
-                                  prog("sentiment", len(need)), st.batch_size)
-                for i, lab in zip(need.tolist(), sub):
-                    sentiment[i] = lab
-            else:
-                sentiment = _sentiments(clean, vectors, languages, channels, signals, stage_cache,
-                                        prog("sentiment", n_msg), st.batch_size)
-        except (ReplyAssistError, ValueError, RuntimeError) as exc:  # e.g. a sentiment head for other vectors
-            sentiment = [None] * n_msg
-            sentiment_error = str(exc)
-        timings["sentiment"] = time.perf_counter() - t0
+        res = pipeline.run(inputs, cache=stage_cache, progress=progress, chunk_size=st.batch_size,
+                           signals_for=reported if st.sentiment_scope == "reported" else None,
+                           signal_errors="report")
     finally:
         stage_cache.close()
-    return MessageStages(rows=list(kept), clean=clean, display=display, bad=bad, languages=languages,
-                         scripts=scripts, vectors=vectors, bands=bands, top_ids=top_ids, top_scores=top_scores,
-                         confidences=confidences, sentiment=sentiment, sentiment_error=sentiment_error,
-                         timings=timings)
+    bad: list[BadRow] = []
+    kept: list[Any] = []
+    ok: list[MessageAnalysis] = []
+    for r, a in zip(rows, res.analyses):
+        if isinstance(a, MessageAnalysis):
+            kept.append(r)
+            ok.append(a)
+        else:
+            bad.append(BadRow(r.row, f"empty after cleaning ({a.message.split('.')[0].lower()})", r.line,
+                              mask_pii(_preview(r.text, 80))))
+    tops = [a.match.matches[0] if a.match.matches else None for a in ok]
+    timings = {"prepare": res.timings["prepare"], "language": res.timings["language"],
+               "encode": res.timings["encode"], "match": res.timings["match"], "sentiment": res.timings["signals"]}
+    return MessageStages(rows=kept, clean=[a.prepared.clean for a in ok],
+                         display=[mask_pii(a.prepared.text, a.prepared.pii) for a in ok], bad=bad,
+                         languages=[a.language.language for a in ok], scripts=[a.language.script for a in ok],
+                         vectors=res.vectors, bands=[_band(a.match) for a in ok],
+                         top_ids=[t.faq_id if t is not None else None for t in tops],
+                         top_scores=[float(t.score) if t is not None else 0.0 for t in tops],
+                         confidences=[float(getattr(a.match, "confidence", 0.0)) for a in ok],
+                         sentiment=[a.sentiment for a in ok],
+                         sentiment_error=res.signals_error if ok else None, timings=timings)
+
+
+def _band(match: Any) -> str:
+    return match.band if match.band in BANDS else "no_match"
 
 
 def _reported_mask(bands: Sequence[str], confidences: Sequence[float], top_ids: Sequence[str | None],
@@ -680,7 +549,8 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
                  cache_dir: str | Path | None = None, progress: bool | Callable[[str, int, int], None] = True,
                  text_column: str | None = None, engine: str = "inprocess", scheduler: str | None = None,
                  workers: int | None = None, partition_size: int | None = None,
-                 checkpoint_dir: str | Path | None = None) -> GapReport:
+                 checkpoint_dir: str | Path | None = None,
+                 pipeline_settings: PipelineSettings | None = None) -> GapReport:
     """Run the FAQ-gap analysis over a message log.
 
     ``messages``: a CSV/TSV/JSONL path, a list of strings or dicts, a pandas DataFrame, or a
@@ -693,6 +563,10 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
     :class:`replyassist.matching.FaqIndex`), ``detector`` (``LanguageDetector``-like with
     ``detect(text, hints=)``, a callable ``text -> language``, or ``False`` to trust a language
     column only), ``signals`` (``SignalAnalyzer``-like; ``False`` to skip sentiment).
+
+    ``pipeline_settings``: the message pipeline's settings (text length, sentences, Serbian/Croatian/
+    Bosnian default; :class:`~replyassist.pipeline.PipelineSettings`, default as ``ReplyAssistant``'s
+    defaults; ``PipelineSettings.from_settings(settings)`` for a settings file's).
 
     ``engine``: ``"inprocess"`` (default) or ``"dask"``: the per-message stages run as partitions
     of ``partition_size`` messages on a Dask cluster (``scheduler="tcp://host:8786"``, or a local
@@ -714,9 +588,9 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
     timings: dict[str, float] = {}
     st = settings if isinstance(settings, GapSettings) else GapSettings.from_dict(settings or {})
     if engine not in ("inprocess", "dask"):
-        raise ConfigError(f"engine must be 'inprocess' or 'dask', got {engine!r}.")
+        raise ConfigError(Errors.E503, engine=engine)
     if scheduler is not None and engine != "dask":
-        raise ConfigError("A scheduler address needs engine='dask' (--engine dask --scheduler tcp://host:8786).")
+        raise ConfigError(Errors.E504)
     prog = make_progress(progress)
 
     t0 = time.perf_counter()
@@ -735,7 +609,8 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
         from ._engine_dask import run_dask
         ms, run_info = run_dask(log.rows, corpus, index=index, embedder=embedder, detector=detector, signals=signals,
                                 settings=st, cache_root=cache_root, scheduler=scheduler, workers=workers,
-                                partition_size=partition_size, checkpoint_dir=checkpoint_dir, progress=progress)
+                                partition_size=partition_size, checkpoint_dir=checkpoint_dir, progress=progress,
+                                pipeline_settings=pipeline_settings)
         embedder = run_info.pop("_driver_embedder")
         timings["partitions_wall"] = run_info.get("wall_seconds", 0.0)
     else:
@@ -745,7 +620,8 @@ def analyze_gaps(messages: Any, corpus: Any, *, index: Any = None, embedder: Any
                                                                 cache_root=cache_root)
         timings["load"] = time.perf_counter() - t0
         ms = run_message_stages(log.rows, corpus, index=index, embedder=embedder, detector=detector,
-                                signals=signals, settings=st, cache_root=cache_root, progress=prog)
+                                signals=signals, settings=st, cache_root=cache_root, progress=prog,
+                                pipeline_settings=pipeline_settings)
     timings.update(ms.timings)
     return _finish_report(log, ms, corpus, embedder, st, prog, timings, t_all, signals_off=signals is False,
                           run_info=run_info)
@@ -761,7 +637,7 @@ def _finish_report(log: Any, ms: MessageStages, corpus: Any, embedder: Any, st: 
     bad = sorted(list(log.bad) + list(ms.bad), key=lambda b: b.row)
     n_msg = len(rows)
     if log.total != n_msg + len(bad):  # pragma: no cover - invariant
-        raise DataError(f"Internal accounting error: {log.total} rows read, {n_msg} processed + {len(bad)} bad.")
+        raise DataError(Errors.E418, total=log.total, n_msg=n_msg, n_bad=len(bad))
     run_notes: list[str] = []
     signals_available = not signals_off
     if ms.sentiment_error:
@@ -915,7 +791,7 @@ def _describe_gaps(labels: np.ndarray, rows: Sequence[Any], clean: Sequence[str]
         rep_tokens: list[set[str]] = []
         seen_lang: list[str | None] = []
 
-        def _try(i: int) -> bool:
+        def _try(i: int, reps: list[int] = reps, rep_tokens: list[set[str]] = rep_tokens) -> bool:
             toks = set(tokenize(clean[i]))
             if any(_near_duplicate(toks, o) for o in rep_tokens):
                 return False

@@ -67,9 +67,10 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         check_output_dir(out_dir)  # a file or an unwritable path is an error before any work (issue 20)
+        from ..pipeline import PipelineSettings
         from ..settings import load_settings
         lib = load_settings(settings)
-        opts = dataclasses.asdict(lib.gaps) if dataclasses.is_dataclass(lib.gaps) else {}
+        opts = dataclasses.asdict(lib.gaps) if dataclasses.is_dataclass(lib.gaps) and not isinstance(lib.gaps, type) else {}
         if threshold is not None:
             opts["cluster_threshold"] = threshold
         if min_gap_size is not None:
@@ -81,6 +82,7 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
         inner = get_embedder(embedder or lib.embedder)  # a static embedder is not worth a cache
         emb = CachedEmbedder(inner, root / "embeddings.sqlite") if getattr(inner, "cacheable", True) else inner
         index = None
+        corpus: Any
         if lib.matching is not None:
             from ..corpus import load_corpus
             from ..matching import FaqIndex
@@ -96,7 +98,8 @@ def run_gaps_cli(messages_path: str | Path, corpus_path: str | Path, out_dir: st
         report = analyze_gaps(messages, corpus, index=index, embedder=emb, settings=gap_settings, cache_dir=root,
                               signals=False if no_sentiment else None, progress=progress and not no_progress,
                               text_column=text_column, engine=engine, scheduler=scheduler, workers=workers,
-                              partition_size=partition_size, checkpoint_dir=checkpoint_dir)
+                              partition_size=partition_size, checkpoint_dir=checkpoint_dir,
+                              pipeline_settings=PipelineSettings.from_settings(lib))
         paths = report.write(out_dir)
     except ReplyAssistError as exc:
         print(f"replyassist: error: {exc}", file=err)

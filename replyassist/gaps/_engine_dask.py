@@ -1,7 +1,7 @@
 """The Dask engine of the gap analysis (``analyze_gaps(..., engine="dask")``, ``replyassist gaps --engine dask``).
 
-The per-message stages (prepare, language, encode, match, sentiment: :func:`run_message_stages`)
-run as partitions of the log on a Dask cluster; coverage, clustering and the report run here,
+The per-message stages (prepare, language, encode, match, sentiment: the message pipeline of
+:mod:`replyassist.pipeline`, through :func:`run_message_stages`) run as partitions of the log on a Dask cluster; coverage, clustering and the report run here,
 on the partitions' results joined in row order, with the in-process code. So the report is the
 same as the in-process one, whatever the number of workers.
 
@@ -38,7 +38,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import ClusterError, ConfigError, MissingDependencyError, ReplyAssistError
+from ..errors import ClusterError, ConfigError, Errors, MissingDependencyError, ReplyAssistError
 
 __all__ = ["WorkerSpec", "GapsWorkerPlugin", "run_dask", "embedder_name", "DEFAULT_PARTITION_SIZE"]
 
@@ -46,7 +46,7 @@ __all__ = ["WorkerSpec", "GapsWorkerPlugin", "run_dask", "embedder_name", "DEFAU
 #: small enough that a lost worker costs little and the progress moves.
 DEFAULT_PARTITION_SIZE = 20000
 _TOPIC = "replyassist-gaps-progress"
-_CHECKPOINT_VERSION = "gaps-partition/1"
+_CHECKPOINT_VERSION = "gaps-partition/2"   # 2: the shared message pipeline (replyassist.pipeline)
 _STAGES = ("prepare", "language", "encoding", "matching", "sentiment")
 
 
@@ -75,9 +75,7 @@ def embedder_name(embedder: Any) -> str:
     for name, emb in E._LOADED.items():
         if emb is inner:
             return name
-    raise ClusterError("With engine='dask' the embedder must be one of the registry's "
-                       "(a name such as 'e5-small' or 'e5-static', or get_embedder(name), optionally in a "
-                       f"CachedEmbedder): workers load it by name. Got {type(inner).__name__}.", code="E803")
+    raise ClusterError(Errors.E803, inner_type=type(inner).__name__)
 
 
 class _TableEmbedder:
@@ -112,6 +110,7 @@ class WorkerSpec:
     detector: Any = None      # None: the library's LanguageDetector; False: the language column only
     signals: Any = None       # None: the library's SignalAnalyzer; False: no sentiment
     settings: Any = None
+    pipeline_settings: Any = None   # PipelineSettings of the message pipeline (None: the defaults)
     key: str = field(default="")
 
 
@@ -119,7 +118,7 @@ def _components(spec: WorkerSpec) -> dict[str, Any]:
     """Build the stages on a worker (once per worker, from the plugin)."""
     from ..embeddings import CachedEmbedder, get_embedder
     from ..matching import FaqIndex
-    from ._analysis import default_components
+    from ._analysis import default_components, message_pipeline
     root = Path(spec.cache_dir)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -134,7 +133,11 @@ def _components(spec: WorkerSpec) -> dict[str, Any]:
     index, embedder, detector, signals = default_components(spec.corpus, index=index, embedder=embedder,
                                                             detector=spec.detector, signals=spec.signals,
                                                             cache_root=root)
-    return {"index": index, "embedder": embedder, "detector": detector, "signals": signals, "root": root}
+    # the message pipeline of ReplyAssistant.suggest and the in-process analysis, built once per worker
+    pipeline = message_pipeline(spec.corpus, index=index, embedder=embedder, detector=detector, signals=signals,
+                                settings=spec.pipeline_settings)
+    return {"index": index, "embedder": embedder, "detector": detector, "signals": signals, "root": root,
+            "pipeline": pipeline}
 
 
 _WorkerPluginBase: Any
@@ -144,7 +147,7 @@ except ImportError:  # pragma: no cover - without the extra
     _WorkerPluginBase = object
 
 
-class GapsWorkerPlugin(_WorkerPluginBase):  # type: ignore[misc]
+class GapsWorkerPlugin(_WorkerPluginBase):
     """Loads the gap-analysis stages once per worker (also on workers that join later)."""
 
     def __init__(self, spec: WorkerSpec) -> None:
@@ -200,7 +203,7 @@ def _run_partition(part: int, rows: list[Any], plugin_name: str) -> Any:
     t0 = time.perf_counter()
     ms = run_message_stages(rows, plugin.spec.corpus, index=c["index"], embedder=c["embedder"],
                             detector=c["detector"], signals=c["signals"], settings=plugin.spec.settings,
-                            cache_root=c["root"], progress=_worker_progress(part))
+                            cache_root=c["root"], progress=_worker_progress(part), pipeline=c["pipeline"])
     ms.timings["worker_seconds"] = time.perf_counter() - t0
     ms.timings["worker_model_load"] = 0.0
     return ms
@@ -326,14 +329,12 @@ def _probe(address: str) -> None:
         u = urlsplit(address)
         host, port = u.hostname, u.port or 8786
     except ValueError as exc:
-        raise ConfigError(f"Not a scheduler address: {address!r} (expected tcp://host:8786).") from exc
+        raise ConfigError(Errors.E501, address=address) from exc
     try:
         with socket.create_connection((host, port), timeout=5):
             pass
     except OSError as exc:
-        raise ClusterError(f"Cannot reach the Dask scheduler at {address} ({exc.strerror or exc}). Start one "
-                           "(dask scheduler; dask worker tcp://host:8786) or check the address; without "
-                           "--scheduler a local cluster is started.", code="E801") from exc
+        raise ClusterError(Errors.E801, address=address, detail=exc.strerror or exc) from exc
 
 
 def _connect(scheduler: str | None, workers: int | None, stream: Any) -> tuple[Any, Any, int, str | None]:
@@ -345,21 +346,18 @@ def _connect(scheduler: str | None, workers: int | None, stream: Any) -> tuple[A
         try:
             client = distributed.Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"Cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc}). "
-                               "Start one (dask scheduler; dask worker tcp://host:8786) or check the address; "
-                               "without --scheduler a local cluster is started.", code="E801") from exc
+            raise ClusterError(Errors.E801, address=scheduler, detail=f"{type(exc).__name__}: {exc}") from exc
         cluster = None
         try:
             client.wait_for_workers(1, timeout=60)
             dash = "remote"
         except (OSError, TimeoutError) as exc:
             client.close()
-            raise ClusterError(f"The Dask scheduler at {scheduler} has no workers (waited 60 s). Start some: "
-                               f"dask worker {scheduler}", code="E801") from exc
+            raise ClusterError(Errors.E806, scheduler=scheduler) from exc
     else:
         n = int(workers or 2)
         if n < 1:
-            raise ConfigError(f"workers must be at least 1, got {workers!r}.")
+            raise ConfigError(Errors.E502, workers=workers)
         try:
             import bokeh  # noqa: F401
             dash = "127.0.0.1:0"
@@ -380,7 +378,7 @@ def _connect(scheduler: str | None, workers: int | None, stream: Any) -> tuple[A
 def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, detector: Any, signals: Any,
              settings: Any, cache_root: Path, scheduler: str | None, workers: int | None,
              partition_size: int | None, checkpoint_dir: str | Path | None,
-             progress: Any) -> tuple[Any, dict[str, Any]]:
+             progress: Any, pipeline_settings: Any = None) -> tuple[Any, dict[str, Any]]:
     """Run the per-message stages of ``rows`` on Dask; returns the joined
     :class:`MessageStages` and the run information (engine, workers, partitions, resumed, ...)."""
     from ._analysis import MessageStages
@@ -388,7 +386,7 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
     t_start = time.perf_counter()
     size = int(partition_size or DEFAULT_PARTITION_SIZE)
     if size < 1:
-        raise ConfigError(f"partition_size must be at least 1, got {partition_size!r}.")
+        raise ConfigError(Errors.E500, partition_size=partition_size)
     # ---- the components, once, here: the embedder by name, the index as vectors ----
     name = embedder_name(getattr(index, "embedder", None) if embedder is None and index is not None else embedder)
     from ..embeddings import CachedEmbedder, get_embedder
@@ -400,8 +398,7 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
         from ._analysis import index_settings
         index = FaqIndex(corpus, drv_embedder, index_settings(drv_embedder), cache_dir=cache_root / "index")
     elif not isinstance(index, FaqIndex):
-        raise ClusterError("With engine='dask' the index must be a replyassist FaqIndex (it is rebuilt on the "
-                           f"workers from its corpus, settings and vectors); got {type(index).__name__}.", code="E803")
+        raise ClusterError(Errors.E804, index_type=type(index).__name__)
     corpus_for_index = index.corpus
     texts = list(index.texts) + list(index.not_texts)
     vecs = np.concatenate([index.para_vecs, index.not_vecs]) if len(index.not_texts) else np.asarray(index.para_vecs)
@@ -410,17 +407,15 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
             try:
                 pickle.dumps(comp)
             except Exception as exc:
-                raise ClusterError(f"With engine='dask' the {what} is sent to the workers, but it cannot be pickled "
-                                   f"({type(exc).__name__}: {exc}). Leave it None (the library's own, loaded on "
-                                   "each worker) or False.", code="E803") from exc
+                raise ClusterError(Errors.E807, what=what, exc_type=type(exc).__name__, exc=exc) from exc
     spec = WorkerSpec(embedder=name, cache_dir=str(cache_root), corpus=corpus_for_index,
                       match_settings=index.settings, index_texts=texts, index_vectors=np.asarray(vecs, np.float32),
-                      detector=detector, signals=signals, settings=settings)
+                      detector=detector, signals=signals, settings=settings, pipeline_settings=pipeline_settings)
     comp_key = _digest(_CHECKPOINT_VERSION, drv_embedder.model_id, index.content_hash, repr(index.settings),
                        type(detector).__name__ if detector not in (None, False) else detector,
                        repr(getattr(detector, "settings", None)),
                        type(signals).__name__ if signals not in (None, False) else signals,
-                       repr(getattr(signals, "settings", None)), settings.batch_size)
+                       repr(getattr(signals, "settings", None)), settings.batch_size, repr(pipeline_settings))
     spec.key = comp_key[:12]
 
     # ---- partitions and checkpoints ----
@@ -429,7 +424,7 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
     parts = [list(rows[s:s + size]) for s in range(0, len(rows), size)]
     digests = [_rows_digest(p) for p in parts]
     results: list[Any] = [None] * len(parts)
-    for i, (p, d) in enumerate(zip(parts, digests)):
+    for i, d in enumerate(digests):
         results[i] = _load_checkpoint(ck_dir / f"part-{i:05d}-{d}.pkl", d)
     resumed = sum(r is not None for r in results)
     todo = [i for i, r in enumerate(results) if r is None]
@@ -450,9 +445,7 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
             try:
                 client.register_plugin(plugin, name=plugin.name)
             except Exception as exc:
-                raise ClusterError(f"The workers could not load the gap-analysis stages ({type(exc).__name__}: "
-                                   f"{exc}). Check that replyassist and its models are installed on every worker.",
-                                   code="E803") from exc
+                raise ClusterError(Errors.E808, exc_type=type(exc).__name__, exc=exc) from exc
             client.subscribe_topic(_TOPIC, board.event)
             futures = {client.submit(_run_partition, i, parts[i], plugin.name, pure=False,
                                      key=f"replyassist-gaps-{spec.key}-{digests[i]}-{i}"): i for i in todo}
@@ -463,10 +456,8 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
                 except ReplyAssistError:
                     raise
                 except Exception as exc:
-                    raise ClusterError(f"Partition {i + 1} of {len(parts)} (rows {parts[i][0].row}-"
-                                       f"{parts[i][-1].row}) failed: {type(exc).__name__}: {exc}. Finished partitions "
-                                       f"are checkpointed in {ck_dir}; a re-run resumes from them.",
-                                       code="E802") from exc
+                    raise ClusterError(Errors.E809, part=i + 1, n_parts=len(parts), row=parts[i][0].row,
+                                       row_2=parts[i][-1].row, exc_type=type(exc).__name__, exc=exc, ck_dir=ck_dir) from exc
                 fut.release()
                 _atomic_pickle({"version": _CHECKPOINT_VERSION, "rows": digests[i], "result": ms},
                                ck_dir / f"part-{i:05d}-{digests[i]}.pkl")
@@ -486,8 +477,7 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
         info["workers"] = 0
     joined = MessageStages.concat(results, int(getattr(drv_embedder, "dim", 384)))
     if len(joined.rows) + len(joined.bad) != len(rows):  # pragma: no cover - invariant
-        raise ClusterError(f"Internal accounting error: {len(rows)} rows sent, {len(joined.rows)} processed + "
-                           f"{len(joined.bad)} bad came back.", code="E802")
+        raise ClusterError(Errors.E802, n_rows=len(rows), n_rows_2=len(joined.rows), n_bad=len(joined.bad))
     info["wall_seconds"] = time.perf_counter() - t_start
     info["_driver_embedder"] = drv_embedder
     return joined, info

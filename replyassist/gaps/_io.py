@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..errors import DataError
+from ..errors import DataError, Errors
 from ..text import INVISIBLE, mask_pii, replace_lone_surrogates
 
 __all__ = ["MessageRow", "BadRow", "MessageLog", "read_messages", "parse_timestamp", "FIELD_ALIASES"]
@@ -97,8 +97,7 @@ def _resolve_columns(columns: Sequence[str], text_column: str | None) -> dict[st
         elif _norm_col(text_column) in normed:
             out["text"] = normed[_norm_col(text_column)]
         else:
-            raise DataError(f"The text column {text_column!r} is not in the input; its columns are {list(columns)}. "
-                            "Pass text_column=<name> (CLI: --text-column).")
+            raise DataError(Errors.E415, text_column=text_column, columns=list(columns))
     for fld, aliases in FIELD_ALIASES.items():
         if fld in out:
             continue
@@ -107,8 +106,7 @@ def _resolve_columns(columns: Sequence[str], text_column: str | None) -> dict[st
                 out[fld] = normed[a]
                 break
     if "text" not in out:
-        raise DataError(f"No text column found; the input has columns {list(columns)}. Name it one of "
-                        f"{list(FIELD_ALIASES['text'])} or pass text_column=<name> (CLI: --text-column).")
+        raise DataError(Errors.E400, columns=list(columns), FIELD_ALIASES=list(FIELD_ALIASES['text']))
     return out
 
 
@@ -268,7 +266,7 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None, mask_n
     # Undecodable bytes become lone surrogates: the row that holds them is reported, the rest is read.
     text = data.decode("utf-8", errors="surrogateescape")
     if not text.strip():
-        raise DataError(f"{path} is empty: expected a header line and one message per row.")
+        raise DataError(Errors.E410, path=path)
     if delimiter is None:
         # the first lines only: csv.Sniffer's quote regex is quadratic on a long quoted value
         # (10,000 newlines inside one quoted cell took 1.4 s to sniff; issue 20)
@@ -284,9 +282,9 @@ def _read_csv(path: Path, text_column: str | None, delimiter: str | None, mask_n
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as exc:
-        raise DataError(f"{path}: cannot read the header line ({exc}).") from None
+        raise DataError(Errors.E413, path=path, exc=exc) from None
     if len(set(header)) != len(header):
-        raise DataError(f"{path}: duplicate column names in the header {header}.")
+        raise DataError(Errors.E411, path=path, header=header)
     cols = _resolve_columns(header, text_column)
     b = _Builder(str(path), cols, mask_names)
     n = 0
@@ -394,7 +392,7 @@ def _read_jsonl(path: Path, text_column: str | None, mask_names: bool = False) -
                 keys.append(k)
         records.append((row, i, obj))
     if not records and not bad:
-        raise DataError(f"{path} is empty: expected one JSON object per line with a text field.")
+        raise DataError(Errors.E412, path=path)
     cols = _resolve_columns(keys or ["text"], text_column)
     b = _Builder(str(path), cols, mask_names)
     for r, ln, obj in records:
@@ -460,7 +458,7 @@ def read_messages(source: Any, *, text_column: str | None = None, delimiter: str
     if isinstance(source, (str, Path)) and not (isinstance(source, str) and "\n" in source):
         p = Path(source)
         if not p.is_file():
-            raise DataError(f"Message file {p} not found (or not a file). Give a CSV or JSONL file.")
+            raise DataError(Errors.E414, p=p)
         suffix = p.suffix.lower()
         if suffix in (".jsonl", ".ndjson", ".json"):
             if suffix == ".json":
@@ -469,8 +467,7 @@ def read_messages(source: Any, *, text_column: str | None = None, delimiter: str
                     try:
                         items = json.loads(p.read_text(encoding="utf-8"))
                     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                        raise DataError(f"{p}: not valid JSON ({exc}). Use JSONL (one object per line) to get "
-                                        "per-line error reports.") from None
+                        raise DataError(Errors.E416, p=p, exc=exc) from None
                     return _from_records(items, text_column, str(p), mask_names)
             return _read_jsonl(p, text_column, mask_names)
         return _read_csv(p, text_column, "\t" if suffix == ".tsv" and delimiter is None else delimiter, mask_names)
@@ -480,5 +477,4 @@ def read_messages(source: Any, *, text_column: str | None = None, delimiter: str
             MessageLog(rows=[], bad=[], total=0, source="DataFrame", columns=cols)
     if isinstance(source, Iterable) and not isinstance(source, (str, bytes, Mapping)):
         return _from_records(source, text_column, "list", mask_names)
-    raise DataError(f"Cannot read messages from a {type(source).__name__}: give a CSV/JSONL path, a list of "
-                    "strings or dicts, or a pandas DataFrame.")
+    raise DataError(Errors.E409, source_type=type(source).__name__)

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..errors import StorageError
+from ..errors import Errors, StorageError
 from ..text import mask_identifier, mask_pii
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,16 +70,14 @@ def check_output_dir(path: str | Path, *, what: str = "--out") -> Path:
     """
     p = Path(path)
     if p.exists() and not p.is_dir():
-        raise StorageError(f"{what} {p} is a file; give a folder for the report (it is created if needed).",
-                           code="E901")
+        raise StorageError(Errors.E901, what=what, p=p)
     try:
         p.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=p, prefix=".write-test-")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise StorageError(f"{what} {p} cannot be written ({exc.strerror or exc}); give a folder you can "
-                           "write to.", code="E901") from None
+        raise StorageError(Errors.E904, what=what, p=p, reason=exc.strerror or exc) from None
     return p
 
 
@@ -99,8 +97,7 @@ def atomic_write(path: Path, data: str) -> Path:
         tmp = None
     except OSError as exc:
         hint = " (the disk is full)" if exc.errno == errno.ENOSPC else ""
-        raise StorageError(f"{path} could not be written{hint}: {exc.strerror or exc}. Nothing partial was left; "
-                           "free space or choose another --out folder and run again.", code="E901") from None
+        raise StorageError(Errors.E905, path=path, hint=hint, reason=exc.strerror or exc) from None
     finally:
         if tmp is not None:
             try:

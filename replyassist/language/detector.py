@@ -38,16 +38,19 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, Errors, InputError
 from ..text import replace_lone_surrogates
 from . import _backends as B
-from .bcms import bcms_markers
 from ._model import script_counts  # cached per text
+from .bcms import bcms_markers
 from .cleaning import clean_for_detection, letter_count
+
+if TYPE_CHECKING:  # loaded lazily: the model file is read on first use
+    from ._model import TrainedModel
 
 __all__ = ["LanguageHints", "LanguageResult", "LanguageSegment", "LanguageSettings", "LanguageDetector",
            "detect_language", "DEFAULT_LANGUAGES", "EXTRA_LANGUAGES"]
@@ -100,12 +103,10 @@ class LanguageHints:
         for name in ("customer_language", "locale"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
-                raise ConfigError(f"LanguageHints.{name} must be a str (e.g. 'de', 'de-AT') or None, "
-                                  f"got {type(v).__name__}.")
+                raise ConfigError(Errors.E021, name=name, v_type=type(v).__name__)
         langs = self.corpus_languages
         if isinstance(langs, str) or not all(isinstance(c, str) for c in langs):
-            raise ConfigError(f"LanguageHints.corpus_languages must be a sequence of codes such as ('de', 'en'), "
-                              f"got {langs!r}.")
+            raise ConfigError(Errors.E017, langs=langs)
         object.__setattr__(self, "corpus_languages", tuple(langs))
         cl = self.customer_language
         if cl is not None:
@@ -211,27 +212,26 @@ class LanguageSettings:
         if self.languages is not None:
             bad = [c for c in self.languages if not isinstance(c, str) or not _ISO2.match(c)]
             if bad or not self.languages:
-                raise ConfigError(f"LanguageSettings.languages must be non-empty ISO 639-1 codes, got {bad or '()'}; "
-                                  f"e.g. ('de', 'en', 'hr', 'sr').")
+                raise ConfigError(Errors.E022, languages=bad or '()')
         for name in ("min_confidence", "reliable_at", "text_wins_at", "extra_language_min_prob", "hint_min_text_prob"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
-                raise ConfigError(f"LanguageSettings.{name} must be between 0 and 1, got {v!r}.")
+                raise ConfigError(Errors.E023, name=name, v=v)
         for name in ("customer_weight", "locale_weight", "corpus_weight"):
             if getattr(self, name) < 0:
-                raise ConfigError(f"LanguageSettings.{name} must be >= 0, got {getattr(self, name)!r}.")
+                raise ConfigError(Errors.E024, name=name, value=getattr(self, name))
         if not isinstance(self.max_chars, int) or isinstance(self.max_chars, bool) or self.max_chars < 100:
-            raise ConfigError(f"LanguageSettings.max_chars must be an integer >= 100, got {self.max_chars!r}.")
+            raise ConfigError(Errors.E018, max_chars=self.max_chars)
         if self.min_letters < 1 or self.max_alternatives < 0:
-            raise ConfigError("LanguageSettings.min_letters must be >= 1 and max_alternatives >= 0.")
+            raise ConfigError(Errors.E019)
         return self
 
 
 _model_lock = threading.Lock()
-_MODEL: object | None = None
+_MODEL: TrainedModel | Literal[False] | None = None
 
 
-def _trained_model():
+def _trained_model() -> TrainedModel | Literal[False]:
     """The trained model (loaded once), or False when its file is missing."""
     global _MODEL
     if _MODEL is None:
@@ -246,7 +246,7 @@ def _text_distribution(text: str, n_letters: int) -> tuple[np.ndarray, dict[str,
     """Probabilities over DEFAULT_LANGUAGES from the text alone, and fastText's full output."""
     model = _trained_model()
     if model:
-        p, raw = model.predict(text, n_letters)  # type: ignore[attr-defined]
+        p, raw = model.predict(text, n_letters)
         return p.astype(np.float64), raw.ft_all
     # Fallback without the trained file: average the detectors (weights chosen a priori).
     ft, _sh, allp = B.fasttext_vec(text)
@@ -282,7 +282,7 @@ class LanguageDetector:
         if not isinstance(text, str):
             raise InputError.not_text(text)
         if hints is not None and not isinstance(hints, LanguageHints):
-            raise ConfigError(f"hints must be a LanguageHints, got {type(hints).__name__}.")
+            raise ConfigError(Errors.E020, hints_type=type(hints).__name__)
         head, offset = _bounded(text, self.settings.max_chars)
         res = self._detect_clean(self.detection_text(head), hints)
         if segments:
@@ -306,7 +306,7 @@ class LanguageDetector:
         else:
             hs = list(hints)
             if len(hs) != len(texts):
-                raise ConfigError(f"detect_many got {len(texts)} texts but {len(hs)} hints; pass one per text.")
+                raise ConfigError(Errors.E025, n_texts=len(texts), n_hs=len(hs))
         return [self.detect(t, hints=h, segments=segments) for t, h in zip(texts, hs)]
 
     @staticmethod
@@ -347,7 +347,7 @@ class LanguageDetector:
         out = {lab: float(p) for lab, p in zip(DEFAULT_LANGUAGES, probs) if lab in cands}
         if script == "Latn" and any(w in _ME_WORDS for w in _WORD.findall(text.lower())):
             # Montenegrin forms: the text is Serbian/Croatian/Bosnian (ś/ź otherwise pull towards pl/sl)
-            bcms = {k: out.get(k, 0.0) + 1e-3 for k in ("sr", "bs", "hr") if k in cands}
+            bcms: dict[str, float] = {k: out.get(k, 0.0) + 1e-3 for k in ("sr", "bs", "hr") if k in cands}
             if bcms:
                 out = bcms
         # Languages outside our trained set: trust fastText when it is sure.
@@ -477,13 +477,13 @@ class LanguageDetector:
                 cur = qb
         # merge neighbours in the same language
         merged: list[LanguageSegment] = []
-        for seg in out:
-            if merged and merged[-1].language == seg.language and seg.language is not None:
+        for part in out:
+            if merged and merged[-1].language == part.language and part.language is not None:
                 prev = merged[-1]
-                merged[-1] = LanguageSegment(prev.start, seg.end, text[prev.start:seg.end], seg.language,
-                                             max(prev.confidence, seg.confidence), prev.script or seg.script)
+                merged[-1] = LanguageSegment(prev.start, part.end, text[prev.start:part.end], part.language,
+                                             max(prev.confidence, part.confidence), prev.script or part.script)
             else:
-                merged.append(seg)
+                merged.append(part)
         return tuple(merged)
 
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, Errors, InputError
 from . import _variant_lexicon as LEX
 from .bcms import to_latin
 from .detector import LanguageResult
@@ -256,8 +256,7 @@ def _code(value: str | None, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"resolve_variant: {name} must be a language code such as 'hr' or None, "
-                          f"got {type(value).__name__}.")
+        raise ConfigError(Errors.E026, name=name, value_type=type(value).__name__)
     code = re.split(r"[-_]", value.strip().lower())[0]
     return code if code in BCMS_LANGUAGES else None
 
@@ -267,8 +266,7 @@ def _locale(locale: str | None) -> tuple[str | None, str | None]:
     if locale is None:
         return None, None
     if not isinstance(locale, str):
-        raise ConfigError(f"resolve_variant: locale must be a string such as 'hr-HR' or None, "
-                          f"got {type(locale).__name__}.")
+        raise ConfigError(Errors.E027, locale_type=type(locale).__name__)
     parts = [p for p in re.split(r"[-_]", locale.strip()) if p]
     if not parts:
         return None, None
@@ -326,13 +324,11 @@ def resolve_variant(text: str, detected: LanguageResult, *, customer_language: s
     if not isinstance(text, str):
         raise InputError.not_text(text)
     if not isinstance(detected, LanguageResult):
-        raise ConfigError(f"resolve_variant: detected must be the LanguageResult of the detector, "
-                          f"got {type(detected).__name__}.")
+        raise ConfigError(Errors.E028, detected_type=type(detected).__name__)
     if isinstance(available, str) or not all(isinstance(a, str) for a in available):
-        raise ConfigError(f"resolve_variant: available must be a sequence of language codes such as ('sr', 'hr'), "
-                          f"got {available!r}.")
+        raise ConfigError(Errors.E029, available=available)
     if not isinstance(margin, (int, float)) or margin < 0:
-        raise ConfigError(f"resolve_variant: margin must be a number >= 0, got {margin!r}.")
+        raise ConfigError(Errors.E050, margin=margin)
     hint = _code(customer_language, "customer_language")
     loc_lang, loc_script = _locale(locale)
     dflt = _code(default, "default")

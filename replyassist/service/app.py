@@ -26,7 +26,7 @@ import logging
 import os
 import time
 from contextlib import asynccontextmanager
-from typing import Any, Literal, MutableMapping, Optional, Union
+from typing import Any, AsyncIterator, Literal, MutableMapping, Optional, Union
 
 from fastapi import BackgroundTasks, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -38,7 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from .. import __version__
-from ..errors import CorpusError, ReplyAssistError
+from ..errors import CorpusError, Errors, ReplyAssistError
 from .auth import KeyStore
 from .batching import AnnounceMiddleware, BatchStats, MicroBatcher
 from .config import ServiceConfig
@@ -193,7 +193,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         return c
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.start()
         batcher.start()
         try:
@@ -223,7 +223,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
             return
         given = x_api_key or (cred.credentials if cred else None)
         if not keys.check(given):
-            raise ServiceError("E601", "Missing or wrong API key. Send it as 'Authorization: Bearer KEY' or "
+            raise ServiceError(Errors.E601, "Missing or wrong API key. Send it as 'Authorization: Bearer KEY' or "
                                        "'X-API-Key: KEY'.", headers={"WWW-Authenticate": "Bearer"})
 
     auth = [Depends(require_key)]
@@ -243,18 +243,18 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         if request.method == "POST" and "json" not in ctype and "multipart" not in ctype and \
                 any(tuple(e.get("loc", ())) == ("body",) for e in errs):
             metrics.error("E613")
-            return error_response("E613", f"Content-Type {ctype or '(none)'} is not JSON; send the body as JSON with "
+            return error_response(Errors.E613, f"Content-Type {ctype or '(none)'} is not JSON; send the body as JSON with "
                                           "Content-Type: application/json (curl: -H 'Content-Type: application/json').")
         if any(e.get("type") == "json_invalid" for e in errs):
             metrics.error("E603")
             detail = next((e.get("ctx", {}).get("error") for e in errs if e.get("type") == "json_invalid"), None)
-            return error_response("E603", "The body is not valid JSON" + (f" ({detail})" if detail else "") +
+            return error_response(Errors.E603, "The body is not valid JSON" + (f" ({detail})" if detail else "") +
                                   ". Send a JSON object with Content-Type: application/json.")
         problems = [{"loc": [str(x) for x in e.get("loc", ())], "message": e.get("msg", ""), "type": e.get("type", "")}
                     for e in errs]
         metrics.error("E604")
         first = problems[0] if problems else {"loc": [], "message": ""}
-        return error_response("E604", f"Invalid request: {'.'.join(first['loc'])}: {first['message']}"
+        return error_response(Errors.E604, f"Invalid request: {'.'.join(first['loc'])}: {first['message']}"
                               + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
                               + ". See /docs for the expected fields and types.", problems=problems)
 
@@ -281,7 +281,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         metrics.error("E610")
-        return error_response("E610", "Internal error; it has been logged on the server.", 500)
+        return error_response(Errors.E610, "Internal error; it has been logged on the server.", 500)
 
     # ---- suggestions ----
 
@@ -289,12 +289,12 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         for i, m in enumerate(messages):
             if len(m.get("text", "")) > config.max_message_chars:
                 where = f"messages[{i}].text" if len(messages) > 1 else "text"
-                raise ServiceError("E611", f"{where} has {len(m['text']):,} characters; this service accepts at most "
+                raise ServiceError(Errors.E611, f"{where} has {len(m['text']):,} characters; this service accepts at most "
                                            f"{config.max_message_chars:,}. Send the newest part of the message.")
         try:
             results = await asyncio.wait_for(batcher.submit(messages, scope=scope), config.request_timeout_s)
         except asyncio.TimeoutError:
-            raise ServiceError("E606", f"No answer within {config.request_timeout_s:g} s (the service is busy); "
+            raise ServiceError(Errors.E606, f"No answer within {config.request_timeout_s:g} s (the service is busy); "
                                        "retry later.") from None
         for r in results:
             if hasattr(r, "match"):
@@ -321,9 +321,9 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     async def suggest_batch(body: BatchIn, request: Request) -> JSONResponse:
         """Suggest replies to many messages at once (one model call); a bad message gets its error in its place."""
         if not body.messages:
-            raise ServiceError("E604", "messages is empty; send at least one message.")
+            raise ServiceError(Errors.E604, "messages is empty; send at least one message.")
         if len(body.messages) > config.max_batch_messages:
-            raise ServiceError("E604", f"{len(body.messages)} messages in one batch; at most "
+            raise ServiceError(Errors.E604, f"{len(body.messages)} messages in one batch; at most "
                                        f"{config.max_batch_messages} are accepted. Split the batch.")
         results = await _suggest([m.to_message() for m in body.messages], request.scope)
         out = []
@@ -340,7 +340,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         """Detect the language of a text (the `language` object of a suggestion)."""
         from ..language import LanguageHints, detect_language
         if len(body.text) > config.max_message_chars:
-            raise ServiceError("E611", f"text has {len(body.text):,} characters; at most {config.max_message_chars:,}.")
+            raise ServiceError(Errors.E611, f"text has {len(body.text):,} characters; at most {config.max_message_chars:,}.")
         hints = LanguageHints(customer_language=body.customer_language, locale=body.locale)
         r = await run_in_threadpool(runner.call, detect_language, body.text, hints=hints, segments=body.segments)
         return JSONResponse(r.to_dict())
@@ -365,7 +365,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
             raise
         except RuntimeError as exc:
             if "already running" in str(exc):
-                raise ServiceError("E612", "A corpus reload is already running; retry when it has finished.") from None
+                raise ServiceError(Errors.E612, "A corpus reload is already running; retry when it has finished.") from None
             raise
         metrics.reload("ok")
         return JSONResponse({"reloaded": True, "generation": runner.generation,
@@ -382,7 +382,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         """Start a FAQ-gap analysis over an uploaded message log (docs/gaps.md); poll the returned job."""
         data = await file.read()
         if not data.strip():
-            raise ServiceError("E604", "The uploaded file is empty.")
+            raise ServiceError(Errors.E604, "The uploaded file is empty.")
         opts: dict[str, Any] = {}
         if min_gap_size is not None:
             opts["min_gap_size"] = min_gap_size
@@ -398,7 +398,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         """A gap job: `status` queued / running / done (`report`: the report JSON without per-message rows) / failed."""
         job = jobs.get(job_id)
         if job is None:
-            raise ServiceError("E605", f"No gap job {job_id!r} (jobs are kept in memory, per worker).")
+            raise ServiceError(Errors.E605, f"No gap job {job_id!r} (jobs are kept in memory, per worker).")
         return JSONResponse(job.to_dict())
 
     # ---- webhooks (their own authentication) ----
@@ -422,9 +422,9 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
                             ) -> JSONResponse:
         """Chatwoot agent bot: `message_created` of an incoming message -> a private note with the draft."""
         if chatwoot is None:
-            raise ServiceError("E614", "The Chatwoot adapter is not configured ([service.chatwoot] in the settings).")
+            raise ServiceError(Errors.E614, "The Chatwoot adapter is not configured ([service.chatwoot] in the settings).")
         if not chatwoot.token_ok(token):
-            raise ServiceError("E601", "Wrong or missing webhook token (?token=...).")
+            raise ServiceError(Errors.E601, "Wrong or missing webhook token (?token=...).")
         payload = _json_body(await request.body())
         ev, why = parse_chatwoot(payload)
         if ev is None:
@@ -438,14 +438,14 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     async def zendesk_hook(request: Request, background: BackgroundTasks) -> JSONResponse:
         """Zendesk webhook: verified, de-duplicated on the event id, answered at once; the note is added after."""
         if zendesk is None:
-            raise ServiceError("E614", "The Zendesk adapter is not configured ([service.zendesk] in the settings).")
+            raise ServiceError(Errors.E614, "The Zendesk adapter is not configured ([service.zendesk] in the settings).")
         body = await request.body()
         why = verify_zendesk(zendesk.config.secret, body, request.headers.get("x-zendesk-webhook-signature"),
                              request.headers.get("x-zendesk-webhook-signature-timestamp"),
                              max_skew_s=zendesk.config.max_skew_s)
         if why:
             metrics.webhook("zendesk", "rejected")
-            raise ServiceError("E609", f"Zendesk webhook refused: {why}.")
+            raise ServiceError(Errors.E609, f"Zendesk webhook refused: {why}.")
         payload = _json_body(body)
         key = (payload.get("id") if isinstance(payload, dict) else None) or \
             request.headers.get("x-zendesk-webhook-invocation-id")
@@ -466,14 +466,14 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     async def healthz() -> JSONResponse:
         """Liveness: the process answers and its inference thread runs."""
         if not runner.alive or not batcher.alive:
-            return error_response("E607", "The inference thread is not running.", 503)
+            return error_response(Errors.E607, "The inference thread is not running.", 503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> JSONResponse:
         """Readiness: models and corpus loaded, inference thread running."""
         if not runner.alive or not batcher.alive or runner.assistant is None:
-            return error_response("E607", "Not ready: the models are loading.", 503)
+            return error_response(Errors.E607, "Not ready: the models are loading.", 503)
         c = runner.assistant.corpus
         return JSONResponse({"status": "ready", "corpus": c.name, "content_hash": c.content_hash,
                              "generation": runner.generation, "pid": os.getpid(), "version": __version__,
@@ -504,9 +504,9 @@ def _json_body(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ServiceError("E603", "The body is not valid UTF-8.") from None
+        raise ServiceError(Errors.E603, "The body is not valid UTF-8.") from None
     except json.JSONDecodeError as exc:
-        raise ServiceError("E603", f"The body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).") from None
+        raise ServiceError(Errors.E603, f"The body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).") from None
 
 
 def app_from_env() -> FastAPI:

@@ -14,6 +14,8 @@ import hashlib
 import hmac
 from typing import Iterable
 
+from ..errors import ConfigError, Errors
+
 __all__ = ["KeyStore", "hash_key"]
 
 
@@ -32,8 +34,7 @@ class KeyStore:
             if not h:
                 continue
             if not h.startswith("sha256:") or len(h) != 7 + 64:
-                raise ValueError(f"API key hash {h[:20]!r}... is not 'sha256:<64 hex digits>'; "
-                                 "make one with: python -m replyassist.service.auth KEY")
+                raise ConfigError(Errors.E086, start=h[:20])   # a ValueError too
             out.append(bytes.fromhex(h[7:]))
         self._digests = tuple(out)
 

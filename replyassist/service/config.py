@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from .auth import hash_key
 
 __all__ = ["ServiceConfig", "ChatwootConfig", "ZendeskConfig", "read_settings_file", "ENV_CONFIG"]
@@ -108,7 +108,7 @@ class ServiceConfig:
         data = read_settings_file(settings_file) if settings_file else {}
         svc = data.pop("service", None) or {}
         if not isinstance(svc, Mapping):
-            raise ConfigError("[service] in the settings file must be a table.")
+            raise ConfigError(Errors.E053)
         svc = dict(svc)
         hashes = [str(h) for h in svc.pop("api_key_hashes", []) or []]
         hashes += [hash_key(str(k)) for k in svc.pop("api_keys", []) or []]
@@ -119,7 +119,8 @@ class ServiceConfig:
                                                              "zendesk", "api_key_hashes"}
         unknown = sorted(set(svc) - known)
         if unknown:
-            raise ConfigError(f"Unknown [service] setting(s) {unknown}; valid: {sorted(known) + ['api_keys', 'api_key_hashes', 'chatwoot', 'zendesk']}.")
+            raise ConfigError(Errors.E005, unknown=unknown, section="service",
+                              valid=sorted(known) + ['api_keys', 'api_key_hashes', 'chatwoot', 'zendesk'])
         kw: dict[str, Any] = dict(svc)
         kw.update({k: v for k, v in overrides.items() if v is not None})
         chatwoot = _section(ChatwootConfig, cw, "service.chatwoot", {
@@ -139,19 +140,16 @@ class ServiceConfig:
                      "workers", "port"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < (0 if name == "port" else 1):
-                raise ConfigError(f"service setting {name} must be a positive integer, got {v!r}.")
+                raise ConfigError(Errors.E059, name=name, v=v)
         if self.request_timeout_s <= 0:
-            raise ConfigError("service setting request_timeout_s must be > 0.")
+            raise ConfigError(Errors.E055)
         if isinstance(self.batch_wait_ms, bool) or not isinstance(self.batch_wait_ms, (int, float)) or \
                 not 0 <= self.batch_wait_ms <= 1000:
-            raise ConfigError(f"service setting batch_wait_ms must be a number of milliseconds from 0 to 1000 "
-                              f"(default 5; 0 = never wait), got {self.batch_wait_ms!r}.")
+            raise ConfigError(Errors.E056, batch_wait_ms=self.batch_wait_ms)
         if not isinstance(self.feedback_retention_days, (int, float)) or self.feedback_retention_days < 0:
-            raise ConfigError(f"service setting feedback_retention_days must be a number of days >= 0 (0 = keep), "
-                              f"got {self.feedback_retention_days!r}.")
+            raise ConfigError(Errors.E057, feedback_retention_days=self.feedback_retention_days)
         if not isinstance(self.feedback, str):
-            raise ConfigError(f"service setting feedback must be a URL string (sqlite:///PATH, postgresql://...), "
-                              f"got {self.feedback!r}.")
+            raise ConfigError(Errors.E058, feedback=self.feedback)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -170,12 +168,12 @@ def _section(cls: type, data: Any, name: str, env_values: Mapping[str, str | Non
     if data is None and not (present.get("api_access_token") or present.get("secret")):
         return None
     if data is not None and not isinstance(data, Mapping):
-        raise ConfigError(f"[{name}] must be a table.")
+        raise ConfigError(Errors.E051, name=name)
     valid = {f.name for f in dataclasses.fields(cls)}
     d = dict(data or {})
     unknown = sorted(set(d) - valid)
     if unknown:
-        raise ConfigError(f"Unknown [{name}] setting(s) {unknown}; valid: {sorted(valid)}.")
+        raise ConfigError(Errors.E005, section=name, unknown=unknown, valid=sorted(valid))
     d.update(present)
     return cls(**d)
 

@@ -40,7 +40,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import FeedbackError, ReplyAssistError
+from ..errors import INVALID_RECORD_CODES, Errors, FeedbackError, ReplyAssistError
 from .errors import ServiceError
 
 __all__ = ["install_desk", "default_feedback_url", "STATIC_DIR"]
@@ -170,7 +170,7 @@ class Desk:
 
     def require_store(self) -> Any:
         if self.store is None:
-            raise ServiceError("E615", "No feedback store is configured (started with --feedback none); "
+            raise ServiceError(Errors.E615, "No feedback store is configured (started with --feedback none); "
                                        "restart with --feedback sqlite:///PATH or postgresql://... to record decisions.")
         return self.store
 
@@ -207,9 +207,9 @@ class Desk:
 
 
 def _store_error(exc: FeedbackError) -> ServiceError:
-    if exc.code == "E704":
-        return ServiceError("E604", exc.message)
-    return ServiceError("E616", f"The feedback store is not available: {exc.message}")
+    if exc.code in INVALID_RECORD_CODES:
+        return ServiceError(Errors.E604, exc.message)
+    return ServiceError(Errors.E616, f"The feedback store is not available: {exc.message}")
 
 
 def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Desk:
@@ -250,10 +250,10 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
         except Exception as exc:  # pydantic ValidationError: our E604 with the first problem
             errs: list[dict[str, Any]] = list(getattr(exc, "errors", lambda: [])())
             first = errs[0] if errs else {"loc": (), "msg": str(exc)}
-            raise ServiceError("E604", f"Invalid message: {'.'.join(str(x) for x in first.get('loc', ()))}: "
+            raise ServiceError(Errors.E604, f"Invalid message: {'.'.join(str(x) for x in first.get('loc', ()))}: "
                                        f"{first.get('msg', '')}.") from None
         if len(m.text) > config.max_message_chars:
-            raise ServiceError("E611", f"text has {len(m.text):,} characters; this service accepts at most "
+            raise ServiceError(Errors.E611, f"text has {len(m.text):,} characters; this service accepts at most "
                                        f"{config.max_message_chars:,}.")
         return m.to_message()
 
@@ -261,11 +261,11 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
         try:
             [res] = await asyncio.wait_for(runner.suggest([msg]), config.request_timeout_s)
         except asyncio.TimeoutError:
-            raise ServiceError("E606", f"No answer within {config.request_timeout_s:g} s; retry later.") from None
+            raise ServiceError(Errors.E606, f"No answer within {config.request_timeout_s:g} s; retry later.") from None
         if isinstance(res, ReplyAssistError):
             raise res
         if not hasattr(res, "to_dict"):
-            raise ServiceError("E610", "internal error while suggesting; see the server log", status=500)
+            raise ServiceError(Errors.E610, "internal error while suggesting; see the server log", status=500)
         return res
 
     @router.post("/desk/api/draft", dependencies=auth)
@@ -274,7 +274,7 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
         msg = _message(body.message)
         ra = runner.assistant
         if body.faq_id not in {e.id for e in ra.corpus.entries}:
-            raise ServiceError("E605", f"No FAQ entry {body.faq_id!r} in the corpus {ra.corpus.name!r}; "
+            raise ServiceError(Errors.E605, f"No FAQ entry {body.faq_id!r} in the corpus {ra.corpus.name!r}; "
                                        "GET /desk/api/config lists them.")
         await run_in_threadpool(desk.refresh)
         sugg = await _one(msg)
@@ -285,7 +285,7 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
     async def tone(body: ToneIn) -> JSONResponse:
         """Tone findings (kind, message, start, end, suggestion, severity) on a draft the agent edited."""
         if len(body.text) > config.max_message_chars:
-            raise ServiceError("E611", f"text has {len(body.text):,} characters; at most {config.max_message_chars:,}.")
+            raise ServiceError(Errors.E611, f"text has {len(body.text):,} characters; at most {config.max_message_chars:,}.")
         from ..drafting import Draft
         spans = tuple((int(s[0]), int(s[1]), str(s[2])) for s in body.value_spans
                       if len(s) == 3 and 0 <= int(s[0]) <= int(s[1]) <= len(body.text))
@@ -308,7 +308,7 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
         for name in ("chosen_faq_id",):
             v = getattr(body, name)
             if v is not None and v not in known:
-                raise ServiceError("E604", f"{name} {v!r} is not an entry of the corpus {ra.corpus.name!r}.")
+                raise ServiceError(Errors.E604, f"{name} {v!r} is not an entry of the corpus {ra.corpus.name!r}.")
         chosen = body.chosen_faq_id
         if chosen is None and body.action in ("accepted", "edited"):
             chosen = body.suggestion.faq_id
@@ -367,9 +367,9 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
         """Add messages (``/v1/suggest`` message objects) to the work queue."""
         store = desk.require_store()
         if not body.messages:
-            raise ServiceError("E604", "messages is empty; send at least one message.")
+            raise ServiceError(Errors.E604, "messages is empty; send at least one message.")
         if len(body.messages) > config.max_batch_messages:
-            raise ServiceError("E604", f"{len(body.messages)} messages; at most {config.max_batch_messages} per call.")
+            raise ServiceError(Errors.E604, f"{len(body.messages)} messages; at most {config.max_batch_messages} per call.")
         msgs = [_message(m) for m in body.messages]
         ids = await call_store(store.queue_add, msgs)
         return JSONResponse({"ids": ids}, status_code=201)
@@ -388,7 +388,7 @@ def install_desk(app: FastAPI, config: Any, runner: Any, auth: list[Any]) -> Des
         store = desk.require_store()
         item = await call_store(store.queue_claim, body.agent, body.id)
         if item is None and body.id is not None:
-            raise ServiceError("E605", f"No queue item {body.id}.")
+            raise ServiceError(Errors.E605, f"No queue item {body.id}.")
         return JSONResponse({"item": None if item is None else dict(item)})
 
     app.include_router(router)

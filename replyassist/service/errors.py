@@ -9,31 +9,26 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-#: HTTP-layer error codes: code -> (HTTP status, short name)
-CODES: dict[str, tuple[int, str]] = {
-    "E601": (401, "unauthorized: missing or wrong API key"),
-    "E602": (413, "request body too large"),
-    "E603": (400, "malformed JSON, or a body that is not UTF-8"),
-    "E604": (422, "the JSON does not have the expected fields or types"),
-    "E605": (404, "no such endpoint, job or resource"),
-    "E606": (504, "the request took longer than the time limit"),
-    "E607": (503, "not ready: the models are loading"),
-    "E608": (405, "method not allowed"),
-    "E609": (401, "webhook signature or timestamp invalid"),
-    "E610": (500, "internal error (logged on the server)"),
-    "E611": (413, "message longer than the service allows"),
-    "E612": (409, "a corpus reload is already running"),
-    "E613": (415, "unsupported content type"),
-    "E614": (404, "webhook adapter not configured"),
-    "E615": (503, "no feedback store configured (desk)"),
-    "E616": (503, "the feedback store cannot be reached or written (desk)"),
-}
+from ..errors import ErrorEntry, catalogue
+
+#: HTTP-layer error codes: code -> (HTTP status, short name), from the catalogue (replyassist.errors.Errors)
+CODES: dict[str, tuple[int, str]] = {e.code: (e.status, e.message) for e in catalogue() if e.status is not None}
 
 
 class ServiceError(Exception):
-    """An error the HTTP layer answers with its code and status."""
+    """An error the HTTP layer answers with its code and status.
 
-    def __init__(self, code: str, message: str, *, status: int | None = None, **extra: Any) -> None:
+    ``code`` is the catalogue entry (``Errors.E604``; a code string is accepted too) and ``message``
+    the detail of this request (which field, which limit), saying what to change.
+
+    >>> from replyassist.errors import Errors
+    >>> ServiceError(Errors.E612, "A corpus reload is already running; retry when it has finished.").status
+    409
+    """
+
+    def __init__(self, code: str | ErrorEntry, message: str, *, status: int | None = None, **extra: Any) -> None:
+        if isinstance(code, ErrorEntry):
+            code = code.code
         super().__init__(f"[{code}] {message}")
         self.code = code
         self.message = message
@@ -45,8 +40,10 @@ def error_body(code: str, message: str, status: int, **extra: Any) -> dict[str, 
     return {"error": {"code": code, "message": message, "status": status, **extra}}
 
 
-def error_response(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None,
+def error_response(code: str | ErrorEntry, message: str, status: int | None = None, headers: dict[str, str] | None = None,
                    **extra: Any) -> JSONResponse:
+    if isinstance(code, ErrorEntry):
+        code = code.code
     st = status or CODES.get(code, (400, ""))[0]
     return JSONResponse(error_body(code, message, st, **extra), status_code=st, headers=headers)
 

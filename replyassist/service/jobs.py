@@ -97,7 +97,7 @@ class GapJobs:
                                   embedder=self.runner.locked(ra.embedder), detector=self.runner.locked(ra.detector),
                                   signals=self.runner.locked(ra.signals), settings=GapSettings.from_dict(base),
                                   cache_dir=path.parent / "cache", progress=False,
-                                  text_column=text_column)
+                                  text_column=text_column, pipeline_settings=ra.pipeline.settings)
             job.result = report.to_dict(include_messages=False)
             job.status = "done"
         except ReplyAssistError as exc:

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .._config import checked_fields
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, Errors, InputError
 from ..text import replace_lone_surrogates
 from .escalation import ACTIONS, CUE_LABELS, Escalation, decide, detect_cues
 from .moderation import ModerationResult, Moderator
@@ -118,22 +118,21 @@ class SignalSettings:
         self.escalate_signals = tuple(self.escalate_signals)
         unknown = sorted((set(self.weights) | set(self.urgent_signals) | set(self.escalate_signals)) - set(CUE_LABELS))
         if unknown:
-            raise ConfigError(f"Unknown escalation signal(s) {unknown}; valid: {sorted(CUE_LABELS)}.")
+            raise ConfigError(Errors.E060, unknown=unknown, CUE_LABELS=sorted(CUE_LABELS))
         self.weights = {**_DEFAULT_WEIGHTS, **{k: float(v) for k, v in self.weights.items()}}
         if not self.watch_at <= self.escalate_at <= self.urgent_at:
-            raise ConfigError(f"Need watch_at <= escalate_at <= urgent_at, got {self.watch_at}, "
-                              f"{self.escalate_at}, {self.urgent_at}.")
+            raise ConfigError(Errors.E061, watch_at=self.watch_at, escalate_at=self.escalate_at,
+                              urgent_at=self.urgent_at)
         if not -1.0 <= self.very_negative_threshold <= self.negative_threshold <= 1.0:
-            raise ConfigError("Need -1 <= very_negative_threshold <= negative_threshold <= 1.")
+            raise ConfigError(Errors.E062)
         if not (self.sentiment_backend in ("head", "e5-tuned") or self.sentiment_backend.startswith("transformers:")):
-            raise ConfigError(f"sentiment_backend must be 'head', 'e5-tuned' or 'transformers:<name-or-path>', "
-                              f"got {self.sentiment_backend!r}.")
+            raise ConfigError(Errors.E063, sentiment_backend=self.sentiment_backend)
         if self.sentiment_label_map:
             bad = {v for v in self.sentiment_label_map.values() if v not in LABELS}
             if bad:
-                raise ConfigError(f"sentiment_label_map values must be in {list(LABELS)}, got {sorted(bad)}.")
+                raise ConfigError(Errors.E065, LABELS=list(LABELS), bad=sorted(bad))
         if self.repeat_history_min < 1:
-            raise ConfigError("repeat_history_min must be at least 1.")
+            raise ConfigError(Errors.E064)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SignalSettings":
@@ -145,7 +144,7 @@ class SignalSettings:
         try:
             return cls(**data)
         except TypeError as exc:
-            raise ConfigError(f"Invalid [signals] settings: {exc}.") from None
+            raise ConfigError(Errors.E011, name="signals", exc=exc) from None
 
     def rule_for(self, channel: str | None) -> ChannelRule:
         if not channel:
@@ -179,7 +178,7 @@ class SignalAnalyzer:
             if isinstance(settings, Mapping):
                 settings = SignalSettings.from_dict(settings)
             else:
-                raise ConfigError(f"settings must be SignalSettings or a mapping, got {type(settings).__name__}.")
+                raise ConfigError(Errors.E067, settings_type=type(settings).__name__)
         self.settings = settings or SignalSettings()
         s = self.settings
         if s.sentiment_backend == "head":
@@ -202,20 +201,19 @@ class SignalAnalyzer:
         n = len(texts)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != n:
-            raise InputError(f"Expected vectors of shape ({n}, dim), got {vectors.shape}; pass one vector per text.")
+            raise InputError(Errors.E118, n=n, shape=vectors.shape)
         for name, seq in (("languages", languages), ("channels", channels), ("histories", histories)):
             if seq is not None and len(seq) != n:
-                raise InputError(f"Got {n} texts but {len(seq)} {name}; pass one per text.")
+                raise InputError(Errors.E121, n=n, n_seq=len(seq), name=name)
         if any(not isinstance(t, str) for t in texts):
             raise InputError.not_text(next(t for t in texts if not isinstance(t, str)))
         if channels is not None and any(c is not None and not isinstance(c, str) for c in channels):
             bad = next(c for c in channels if c is not None and not isinstance(c, str))
-            raise InputError(f"channels must be str or None, got {type(bad).__name__}.", code="E105")
+            raise InputError(Errors.E119, bad_type=type(bad).__name__)
         if n == 0:
             return []
         if not np.isfinite(vectors).all():
-            raise InputError("The vectors contain NaN or infinite values; encode the texts again "
-                             "(an embedder returned a broken vector).")
+            raise InputError(Errors.E120)
         # a lone surrogate (bad decoding) cannot be encoded by the n-gram and lexicon stages
         texts = [replace_lone_surrogates(t) for t in texts]
         channels = channels if channels is not None else [None] * n

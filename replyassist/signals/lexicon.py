@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Errors
 from ._normalize import fold, fold_pattern
 
 __all__ = ["Hit", "Lexicon", "load_lexicon", "lexicon_language", "parse_lexicon", "find_all", "available_stems",
@@ -162,11 +162,11 @@ def parse_lexicon(text: str, source: str) -> dict[str, list[str]]:
             sections.setdefault(current, [])
             continue
         if current is None:
-            raise ConfigError(f"{source}:{no}: pattern before any [category] header.")
+            raise ConfigError(Errors.E068, source=source, no=no)
         try:
             re.compile(fold_pattern(line))
         except re.error as exc:
-            raise ConfigError(f"{source}:{no}: invalid regular expression ({exc}): {line}") from None
+            raise ConfigError(Errors.E069, source=source, no=no, exc=exc, line=line) from None
         sections[current].append(line)
     return sections
 

@@ -4,7 +4,7 @@ Two sources, combined:
 
 - lexicons the project writes per language (``data/abuse/<lang>.txt``: insult, profanity,
   threat), which give reasons that quote the customer's words;
-- a numpy logistic head on the message's e5 vector (``models/moderation/``), which catches
+- a numpy logistic head on the message's e5 vector (``replyassist/models/moderation/``), which catches
   abuse that no list names. Its reason says that the model scored it, with the score.
 
 >>> r = Moderator().check(["Ihr seid doch alle unfähig, ihr Idioten!"], None, ["de"])[0]
@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError, InputError, ModelNotAvailableError
+from ..errors import ConfigError, Errors, InputError, ModelNotAvailableError
 from .lexicon import LEXICON_LANGUAGES, Hit, available_stems, find_all, lexicon_language
 from .ngrams import NgramLinear
 from .sentiment import default_model_dir
@@ -58,8 +58,7 @@ class ModerationHead:
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
         if not path.is_file():
-            raise ModelNotAvailableError(f"Moderation head not found: {path}. Train it with "
-                                         "`python models/moderation/train.py`.")
+            raise ModelNotAvailableError(Errors.E040, path=path)
         with np.load(path, allow_pickle=False) as z:
             self.W = z["W"].astype(np.float32)          # [dim, members]
             self.b = z["b"].astype(np.float32)          # [members]
@@ -72,12 +71,11 @@ class ModerationHead:
         """P(abusive) per message; ``texts`` are required when the head has an n-gram part."""
         v = np.asarray(vectors, dtype=np.float32)
         if v.ndim != 2 or v.shape[1] != self.dim:
-            raise InputError(f"The moderation head expects vectors of dimension {self.dim}, got {v.shape}.")
+            raise InputError(Errors.E122, dim=self.dim, shape=v.shape)
         z = (v @ self.W + self.b).astype(np.float64)
         if self.ngram is not None:
             if texts is None or len(texts) != len(v):
-                raise InputError(f"The moderation head {self.path.name} also reads the text: pass one text per "
-                                 "vector (predict(vectors, texts)).")
+                raise InputError(Errors.E124, name=self.path.name)
             z = z + self.ngram.logits(texts)[:, :1]
         return (1.0 / (1.0 + np.exp(-z))).mean(axis=1)
 
@@ -125,7 +123,7 @@ class Moderator:
                  extra_lexicon_dir: str | None = None,
                  model_languages: Sequence[str] | None = ("de", "en")) -> None:
         if model_threshold is not None and not 0.0 < model_threshold <= 1.0:
-            raise ConfigError(f"moderation model_threshold must be in (0, 1], got {model_threshold}.")
+            raise ConfigError(Errors.E070, model_threshold=model_threshold)
         self.flag_profanity = flag_profanity
         self.use_model = use_model
         self.model_threshold = model_threshold
@@ -164,7 +162,7 @@ class Moderator:
               languages: Sequence[str | None]) -> list[ModerationResult]:
         """One :class:`ModerationResult` per text. ``vectors`` may be None (lexicons only)."""
         if vectors is not None and len(vectors) != len(texts):
-            raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
+            raise InputError(Errors.E123, n_texts=len(texts), n_vectors=len(vectors))
         scores = self.model_scores(vectors, texts, languages)
         head = self.head if self.use_model else None
         thr = self.model_threshold if self.model_threshold is not None else (head.threshold if head else 1.0)

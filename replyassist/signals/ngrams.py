@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import InputError, ModelNotAvailableError
+from ..errors import Errors, InputError, ModelNotAvailableError
 from ._normalize import fold
 
 __all__ = ["ngram_ids", "NgramLinear", "ngram_matrix"]
@@ -126,7 +126,7 @@ class NgramLinear:
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise InputError(f"NgramLinear needs W (buckets, k) and b (k,), got {W.shape} and {b.shape}.")
+            raise InputError(Errors.E125, shape=W.shape, shape_2=b.shape)
         self.W = W
         self.b = b.astype(np.float32)
         self.n_buckets = int(W.shape[0])
@@ -134,7 +134,7 @@ class NgramLinear:
     @classmethod
     def from_npz(cls, z: "np.lib.npyio.NpzFile", prefix: str = "ngram_", path: Path | None = None) -> "NgramLinear":
         if f"{prefix}W" not in z:
-            raise ModelNotAvailableError(f"{path or 'the model file'} has no n-gram model ({prefix}W).")
+            raise ModelNotAvailableError(Errors.E041, source=path or 'the model file', prefix=prefix)
         return cls(z[f"{prefix}W"], z[f"{prefix}b"])
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:

@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError, InputError, MissingDependencyError, ModelNotAvailableError
+from ..errors import ConfigError, Errors, InputError, MissingDependencyError, ModelNotAvailableError
 from ._normalize import fold, letters_upper_ratio
 from .lexicon import lexicon_language, load_lexicon
 from .ngrams import NgramLinear
@@ -43,15 +43,14 @@ _PKG_DIR = Path(__file__).resolve().parent
 
 
 def default_model_dir(kind: str) -> Path:
-    """Where trained heads of ``kind`` (``sentiment``/``moderation``) are looked up.
+    """Where the shipped heads of ``kind`` (``sentiment``/``moderation``/``e5``) live:
+    ``replyassist/models/<kind>``, package data (the training scripts in the repository's
+    ``models/<kind>/`` write there).
 
-    ``replyassist/models/<kind>`` (installed package data) first, then ``models/<kind>`` at
-    the root of a source checkout.
+    >>> (default_model_dir("sentiment") / "sentiment_head.npz").is_file()
+    True
     """
-    for cand in (_PKG_DIR.parent / "models" / kind, _PKG_DIR.parent.parent / "models" / kind):
-        if cand.is_dir() and any(cand.glob("*.npz")):
-            return cand
-    return _PKG_DIR.parent.parent / "models" / kind
+    return _PKG_DIR.parent / "models" / kind
 
 
 @dataclass(frozen=True)
@@ -231,8 +230,7 @@ class SentimentHead:
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
         if not path.is_file():
-            raise ModelNotAvailableError(f"Sentiment head not found: {path}. Train it with "
-                                         "`python models/sentiment/train.py` or give another model_dir.")
+            raise ModelNotAvailableError(Errors.E042, path=path)
         with np.load(path, allow_pickle=False) as z:
             self.classes = tuple(str(c) for c in z["classes"])
             self.languages = tuple(str(c) for c in z["languages"])
@@ -268,8 +266,7 @@ class SentimentHead:
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         if features.shape[1] != self.dim:
-            raise InputError(f"The sentiment head {self.path.name} expects {self.dim} features, got "
-                             f"{features.shape[1]}: was the vector made by the same embedder (e5-small)?")
+            raise InputError(Errors.E126, name=self.path.name, dim=self.dim, shape=features.shape[1])
         acc = np.zeros((features.shape[0], len(self.classes)), dtype=np.float64)
         for layers in self.members:
             acc += mlp_softmax(features, layers, self.temperature)
@@ -303,9 +300,9 @@ def mlp_softmax(x: np.ndarray, layers: Sequence[tuple[np.ndarray, np.ndarray]], 
         z = z @ W + b
         if i < len(layers) - 1:
             z = np.maximum(z, 0.0)
-    z = z.astype(np.float64) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
+    z64 = z.astype(np.float64) / temperature
+    z64 -= z64.max(axis=1, keepdims=True)
+    p = np.exp(z64)
     return p / p.sum(axis=1, keepdims=True)
 
 
@@ -386,7 +383,7 @@ class VectorSentiment:
     def predict(self, texts: Sequence[str], vectors: np.ndarray,
                 languages: Sequence[str | None]) -> list[SentimentResult]:
         if len(texts) != len(vectors):
-            raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
+            raise InputError(Errors.E123, n_texts=len(texts), n_vectors=len(vectors))
         if not len(texts):
             return []
         return results_from_probs(texts, languages, self.predict_proba(texts, vectors, languages), "head",
@@ -445,8 +442,7 @@ def normalise_label(name: str, index: int, n_labels: int) -> str:
             return LABELS[k]
         if n_labels == 5:
             return ("negative", "negative", "neutral", "positive", "positive")[k]
-    raise ConfigError(f"Cannot map the model's label {name!r} (index {index} of {n_labels}) to "
-                      "negative/neutral/positive; pass label_map={'" + name + "': 'negative'|'neutral'|'positive', ...}.")
+    raise ConfigError(Errors.E073, name=name, index=index, n_labels=n_labels)
 
 
 class TransformersSentiment:
@@ -461,13 +457,13 @@ class TransformersSentiment:
     'positive'
     """
 
-    def __init__(self, model_name_or_path: str | Path, label_map: Mapping[str | int, str] | None = None, *,
+    def __init__(self, model_name_or_path: str | Path, label_map: Mapping[Any, str] | None = None, *,
                  batch_size: int = 16, max_length: int = 256, device: str = "cpu") -> None:
         self.model_name_or_path = str(model_name_or_path)
         self.label_map = dict(label_map or {})
         bad = {v for v in self.label_map.values() if v not in LABELS}
         if bad:
-            raise ConfigError(f"label_map values must be one of {list(LABELS)}, got {sorted(bad)}.")
+            raise ConfigError(Errors.E071, LABELS=list(LABELS), bad=sorted(bad))
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = device
@@ -489,9 +485,8 @@ class TransformersSentiment:
             tok = AutoTokenizer.from_pretrained(self.model_name_or_path)
             model = AutoModelForSequenceClassification.from_pretrained(self.model_name_or_path)
         except Exception as exc:
-            raise ModelNotAvailableError(
-                f"Could not load the sentiment model {self.model_name_or_path!r} ({type(exc).__name__}: {exc}). "
-                "Give a local folder saved with save_pretrained(), or make sure the hub is reachable.") from exc
+            raise ModelNotAvailableError(Errors.E043, model_name_or_path=self.model_name_or_path,
+                                         exc_type=type(exc).__name__, exc=exc) from exc
         model.eval()
         model.to(self.device)
         id2label = {int(k): str(v) for k, v in (model.config.id2label or {}).items()}

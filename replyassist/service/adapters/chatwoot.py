@@ -45,6 +45,12 @@ class ChatwootEvent:
     agent_name: str | None
 
 
+
+def _sub(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``obj[key]`` when it is a JSON object, else an empty mapping."""
+    v = obj.get(key)
+    return v if isinstance(v, Mapping) else {}
+
 def parse_event(payload: Any) -> tuple[ChatwootEvent | None, str]:
     """``(event, "")`` for an incoming contact message to answer, else ``(None, reason it is ignored)``."""
     if not isinstance(payload, Mapping):
@@ -55,19 +61,19 @@ def parse_event(payload: Any) -> tuple[ChatwootEvent | None, str]:
         return None, f"message_type {payload.get('message_type')!r} is not incoming"
     if payload.get("private"):
         return None, "private note"
-    sender = payload.get("sender") if isinstance(payload.get("sender"), Mapping) else {}
+    sender = _sub(payload, "sender")
     if sender.get("type") not in (None, "contact"):
         return None, f"sender type {sender.get('type')!r} is not a contact"
     content = payload.get("content")
     if not isinstance(content, str) or not content.strip():
         return None, "no text content"
-    conv = payload.get("conversation") if isinstance(payload.get("conversation"), Mapping) else {}
-    account = payload.get("account") if isinstance(payload.get("account"), Mapping) else {}
+    conv = _sub(payload, "conversation")
+    account = _sub(payload, "account")
     conv_id = conv.get("display_id", conv.get("id"))
     if conv_id is None or account.get("id") is None:
         return None, "conversation.id or account.id missing"
-    meta = conv.get("meta") if isinstance(conv.get("meta"), Mapping) else {}
-    assignee = meta.get("assignee") if isinstance(meta.get("assignee"), Mapping) else {}
+    meta = _sub(conv, "meta")
+    assignee = _sub(meta, "assignee")
     name = sender.get("name")
     return ChatwootEvent(message_id=str(payload.get("id")), content=content, account_id=account["id"],
                          conversation_id=conv_id, customer_name=name if isinstance(name, str) and name else None,
@@ -86,7 +92,7 @@ class ChatwootAdapter:
         want = self.config.webhook_token
         if not want:
             return True
-        return bool(token) and hmac.compare_digest(token.encode(), want.encode())
+        return token is not None and bool(token) and hmac.compare_digest(token.encode(), want.encode())
 
     async def process(self, ev: ChatwootEvent) -> None:
         """Suggest, then post the private note (runs after the webhook was answered)."""

@@ -91,21 +91,27 @@ class ZendeskEvent:
     channel: str | None
 
 
+
+def _sub(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``obj[key]`` when it is a JSON object, else an empty mapping."""
+    v = obj.get(key)
+    return v if isinstance(v, Mapping) else {}
+
 def parse_event(payload: Any) -> tuple[ZendeskEvent | None, str]:
     """``(event, "")`` for a customer message to answer, else ``(None, reason it is ignored)``."""
     if not isinstance(payload, Mapping):
         return None, "payload is not a JSON object"
     etype = payload.get("type")
-    detail = payload.get("detail") if isinstance(payload.get("detail"), Mapping) else {}
-    event = payload.get("event") if isinstance(payload.get("event"), Mapping) else {}
+    detail = _sub(payload, "detail")
+    event = _sub(payload, "event")
     ticket_id = detail.get("id")
     if ticket_id is None and isinstance(payload.get("subject"), str) and payload["subject"].startswith("zen:ticket:"):
         ticket_id = payload["subject"].rsplit(":", 1)[1]
-    via = detail.get("via") if isinstance(detail.get("via"), Mapping) else {}
+    via = _sub(detail, "via")
     channel = CHANNELS.get(str(via.get("channel")), None)
     if etype == "zen:event-type:ticket.comment_added":
-        comment = event.get("comment") if isinstance(event.get("comment"), Mapping) else {}
-        author = comment.get("author") if isinstance(comment.get("author"), Mapping) else {}
+        comment = _sub(event, "comment")
+        author = _sub(comment, "author")
         if author.get("is_staff"):
             return None, "comment by staff"
         if comment.get("is_public") is False:

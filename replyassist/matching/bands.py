@@ -1,4 +1,4 @@
-"""Does the FAQ answer this message, and is the top entry the answer? The band decision.
+"""The band model: does the FAQ answer this message, and is the top entry the answer?
 
 Two small logistic models over features that mean the same on every corpus decide the band of a
 message's top match (``docs/matching.md``):
@@ -22,7 +22,7 @@ The features of the top entry (:func:`band_features`):
 The coefficients are fitted by ``benchmarks/fit_bands.py`` on data disjoint from every figure
 reported with them: the realistic message set over the demo corpus (cross-validated by language
 there) and CLINC150 *train* queries and ``oos_train`` against an FAQ of other train queries; the
-fitted values are shipped in ``models/bands/bands.json``.
+fitted values are shipped in ``replyassist/models/bands/bands.json`` (package data).
 
 >>> m = BandModel.default()
 >>> f = np.array([[0.45, 0.30, 0.02, 1.2, 0.5]])
@@ -40,14 +40,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import ConfigError
-from .matching_keywords import keyword_tokens
+from ..errors import ConfigError, Errors
+from .keywords import keyword_tokens
 
-__all__ = ["CoverageIndex", "BandModel", "band_features", "decide_band", "FEATURES", "BANDS_FILE"]
+__all__ = ["CoverageIndex", "BandModel", "band_features", "FEATURES", "BANDS_FILE"]
 
 #: Feature names, in order (the models' coefficients follow this order, then the intercept).
 FEATURES = ("score", "margin", "similarity_over_gate", "coverage", "coverage_share")
-BANDS_FILE = Path(__file__).resolve().parent / "models" / "bands" / "bands.json"
+BANDS_FILE = Path(__file__).resolve().parent.parent / "models" / "bands" / "bands.json"
 _STEM = 5
 
 
@@ -104,8 +104,7 @@ class BandModel:
         for name in ("answerable", "right"):
             v = getattr(self, name)
             if len(v) != len(FEATURES) + 1 or not all(isinstance(x, (int, float)) and math.isfinite(x) for x in v):
-                raise ConfigError(f"band model: {name} needs {len(FEATURES) + 1} finite numbers "
-                                  f"({', '.join(FEATURES)}, intercept), got {v!r}.")
+                raise ConfigError(Errors.E520, name=name, n_numbers=len(FEATURES) + 1, names=', '.join(FEATURES), v=v)
 
     def _p(self, coef: tuple[float, ...], f: np.ndarray) -> np.ndarray:
         w = np.asarray(coef, dtype=np.float64)
@@ -128,32 +127,12 @@ class BandModel:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if list(data.get("features", [])) != list(FEATURES):
-                raise ConfigError(f"band model {path}: features {data.get('features')} are not {list(FEATURES)}; "
-                                  "refit it with benchmarks/fit_bands.py.")
+                raise ConfigError(Errors.E521, path=path, value=data.get('features'), FEATURES=list(FEATURES))
             return cls(tuple(data["answerable"]), tuple(data["right"]), str(data.get("source", "")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"band model {path} cannot be read ({exc}); refit it with benchmarks/fit_bands.py "
-                              "or reinstall replyassist.") from None
+            raise ConfigError(Errors.E522, path=path, exc=exc) from None
 
     @classmethod
     def default(cls) -> "BandModel":
-        """The shipped model (``models/bands/bands.json``)."""
+        """The shipped model (``replyassist/models/bands/bands.json``)."""
         return cls.load(BANDS_FILE)
-
-
-def decide_band(p_right: float, p_answerable: float, *, confident: float, suggest: float,
-                answerable: float) -> str:
-    """``no_match`` when the FAQ probably does not answer the message (``p_answerable`` below
-    ``answerable``) or the top entry is very unlikely to be the answer (``p_right`` below
-    ``suggest``); ``confident`` from ``p_right >= confident``; else ``suggest``.
-
-    >>> decide_band(0.9, 0.95, confident=0.8, suggest=0.1, answerable=0.5)
-    'confident'
-    >>> decide_band(0.6, 0.95, confident=0.8, suggest=0.1, answerable=0.5)
-    'suggest'
-    >>> decide_band(0.9, 0.3, confident=0.8, suggest=0.1, answerable=0.5)
-    'no_match'
-    """
-    if p_answerable < answerable or p_right < suggest:
-        return "no_match"
-    return "confident" if p_right >= confident else "suggest"

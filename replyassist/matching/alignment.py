@@ -1,4 +1,4 @@
-"""Cross-lingual alignment maps for FAQ matching (numpy only).
+"""Alignment: cross-lingual maps applied to message vectors before matching (numpy only).
 
 A multilingual embedder puts a German question and its English translation close together, but
 not on top of each other: every language sits a little apart, and a German message against an
@@ -13,6 +13,9 @@ learned from parallel sentences (the same utterance in ``L`` and in English) by
 vectors, truncated to a low rank and scaled by ``strength``. ``models/alignment/train.py``
 learns the shipped maps (``xsid``: de, sr, da, nl, it, lt from the xSID development split) and
 :class:`~replyassist.matching.FaqIndex` applies them by default (``MatchSettings.language_alignment``).
+:class:`LanguageMap` is the other kind: a per-language mean shift learned from *unlabelled*
+messages by :meth:`FaqIndex.adapt <replyassist.matching.FaqIndex.adapt>` (or a ridge map from
+parallel questions), applied on top of the alignment.
 
 >>> rng = np.random.default_rng(0)
 >>> en = l2_normalise(rng.normal(size=(40, 8)))
@@ -26,17 +29,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 import numpy as np
 
-from .errors import ConfigError
-from .matching_core import blas_threads, l2_normalise
+from ..errors import ConfigError, Errors
+from .scoring import blas_threads, l2_normalise
 
-__all__ = ["AlignmentMap", "AlignmentSet", "fit_alignment", "load_alignment", "read_alignment", "save_alignment",
-           "ALIGNMENT_SETS", "MODELS_DIR"]
+__all__ = ["AlignmentMap", "AlignmentSet", "LanguageMap", "fit_alignment", "load_alignment", "read_alignment",
+           "save_alignment", "resolve_alignment_path", "ALIGNMENT_SETS", "MODELS_DIR"]
 
-MODELS_DIR = Path(__file__).resolve().parent / "models" / "alignment"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models" / "alignment"
 #: Shipped alignment sets: ``name -> file`` under ``replyassist/models/alignment``.
 ALIGNMENT_SETS = {"xsid": "xsid_maps.npz"}
 
@@ -198,7 +201,7 @@ def save_alignment(path: str | Path, maps: Mapping[str, AlignmentMap], aliases: 
             "info": {lang: dict(m.info) for lang, m in maps.items()}}
     arrays["meta"] = np.asarray(json.dumps(meta, sort_keys=True))
     with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, **cast(dict[str, Any], arrays))
     return version
 
 
@@ -217,8 +220,7 @@ def read_alignment(path: str | Path, name: str | None = None) -> AlignmentSet:
                                           u=data[f"{lang}.u"].astype(np.float32), v=v,
                                           target=meta.get("target", "en"), info=meta.get("info", {}).get(lang, {}))
     except (OSError, KeyError, ValueError) as exc:
-        raise ConfigError(f"matching: cannot read the language alignment file {p}: {exc}. "
-                          "Reinstall replyassist or set language_alignment = \"none\".") from None
+        raise ConfigError(Errors.E518, p=p, exc=exc) from None
     return AlignmentSet(name=name or p.stem, maps=maps, aliases=dict(meta.get("aliases", {})),
                         version=str(meta.get("version", "")), embedder=str(meta.get("embedder", "e5-small")))
 
@@ -233,8 +235,7 @@ def resolve_alignment_path(name: str) -> Path:
         return MODELS_DIR / ALIGNMENT_SETS[name]
     if name.endswith(".npz"):
         return Path(name).expanduser()
-    raise ConfigError(f"matching: language_alignment must be one of {sorted(ALIGNMENT_SETS)}, a path to an .npz "
-                      f"file of maps, or \"none\" to switch it off; got {name!r}.")
+    raise ConfigError(Errors.E517, ALIGNMENT_SETS=sorted(ALIGNMENT_SETS), name=name)
 
 
 def load_alignment(name: str) -> AlignmentSet:
@@ -250,8 +251,64 @@ def load_alignment(name: str) -> AlignmentSet:
         got = _LOADED.get(key)
         if got is None:
             if not path.is_file():
-                raise ConfigError(f"matching: the language alignment file {path} is missing. Reinstall replyassist, "
-                                  "run models/alignment/train.py, or set language_alignment = \"none\".")
+                raise ConfigError(Errors.E519, path=path)
             got = read_alignment(path, name)
             _LOADED[key] = got
         return got
+
+
+class LanguageMap:
+    """An affine map applied to message vectors of one language before matching.
+
+    ``q -> (q - source_mean) @ matrix + target_mean`` (``matrix=None`` is the identity: a
+    mean shift). Two ways to learn one:
+
+    - :meth:`from_unlabelled`: the mean of a sample of *unlabelled* messages in the language
+      and the mean of the corpus paraphrases (no labels, no translations needed);
+    - :meth:`from_parallel`: ridge regression from message vectors to the vectors of their
+      translations (e.g. an FAQ's questions written in both languages), shrunk to the identity.
+
+    >>> m = LanguageMap.from_unlabelled(np.eye(3)[:2], np.eye(3)[2:])
+    >>> m.apply(np.eye(3)[:1]).shape
+    (1, 3)
+    """
+
+    def __init__(self, source_mean: np.ndarray, target_mean: np.ndarray, matrix: np.ndarray | None = None,
+                 *, n: int = 0, kind: str = "shift") -> None:
+        self.source_mean = np.asarray(source_mean, dtype=np.float32)
+        self.target_mean = np.asarray(target_mean, dtype=np.float32)
+        self.matrix = None if matrix is None else np.asarray(matrix, dtype=np.float32)
+        self.n = int(n)
+        self.kind = kind
+
+    def apply(self, q: np.ndarray) -> np.ndarray:
+        x = np.asarray(q, dtype=np.float32) - self.source_mean
+        if self.matrix is not None:
+            x = x @ self.matrix
+        return l2_normalise(x + self.target_mean)
+
+    @classmethod
+    def from_unlabelled(cls, messages: np.ndarray, corpus: np.ndarray) -> "LanguageMap":
+        m = l2_normalise(messages)
+        return cls(m.mean(axis=0), l2_normalise(corpus).mean(axis=0), n=len(m), kind="shift")
+
+    @classmethod
+    def from_parallel(cls, source: np.ndarray, target: np.ndarray, *, ridge: float = 0.3) -> "LanguageMap":
+        x, y = l2_normalise(source).astype(np.float64), l2_normalise(target).astype(np.float64)
+        mx, my = x.mean(axis=0), y.mean(axis=0)
+        xc, yc = x - mx, y - my
+        eye = np.eye(x.shape[1])
+        a = np.linalg.solve(xc.T @ xc + ridge * eye, xc.T @ yc + ridge * eye)
+        return cls(mx, my, a, n=len(x), kind="parallel")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        out = {"source_mean": self.source_mean, "target_mean": self.target_mean,
+               "n": np.asarray(self.n), "kind": np.asarray(self.kind)}
+        if self.matrix is not None:
+            out["matrix"] = self.matrix
+        return out
+
+    @classmethod
+    def from_arrays(cls, data: "dict[str, np.ndarray] | np.lib.npyio.NpzFile") -> "LanguageMap":
+        matrix = data["matrix"] if "matrix" in data else None
+        return cls(data["source_mean"], data["target_mean"], matrix, n=int(data["n"]), kind=str(data["kind"]))

@@ -1,4 +1,4 @@
-"""Keyword boost for FAQ matching: BM25 over each entry's paraphrases (and tags).
+"""Keywords: the keyword boost of FAQ matching, BM25 over each entry's paraphrases (and tags).
 
 Embeddings blur names and codes ("Packstation", "Foxpost", "KS-1234", "Klarna"); a small
 keyword score added to the embedding score brings them back. Texts are folded first so that
@@ -22,11 +22,12 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["keyword_tokens", "KeywordIndex"]
+__all__ = ["keyword_tokens", "KeywordIndex", "dense"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CYR = dict(zip("абвгдђежзијклљмнњопрстћуфхцчџш",
@@ -57,12 +58,27 @@ def keyword_tokens(text: str, *, stem: int = 6) -> list[str]:
     >>> keyword_tokens("Gde je moja porudžbina KS-1234?")
     ['gde', 'porudz', 'ks', '1234']
     """
+    if len(text) <= _MEMO_CHARS:
+        return list(_memo_tokens(text, stem))
+    return list(_tokens(text, stem))
+
+
+#: Texts up to this length (FAQ questions, short messages) are tokenised once per process: the
+#: calibration builds a keyword index per cross-fitting fold over the same paraphrases (the folding
+#: is per character, in Python). Longer texts are not kept (memory of a long-running service).
+_MEMO_CHARS = 300
+
+
+def _tokens(text: str, stem: int) -> tuple[str, ...]:
     toks = []
     for w in _WORD.findall(_fold(text)):
         if len(w) < 2 or w in _STOP or w == "_":
             continue
         toks.append(w if w.isdigit() else w[:stem])
-    return toks
+    return tuple(toks)
+
+
+_memo_tokens = lru_cache(maxsize=1 << 15)(_tokens)
 
 
 class KeywordIndex:
