@@ -271,3 +271,31 @@ def test_a_missing_item_is_not_called_a_wrong_item(lang, message, says, never):
 def test_names_in_ica_are_greeted_in_the_vocative(name, lang, greeting):
     d = draft("cao, koliko kosta dostava?", lang, "delivery-costs", name=name)
     assert d.text.startswith(greeting), d.text
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "hu", "sr", "hr", "bs"])
+def test_our_own_phrases_pass_our_own_tone_check(lang):
+    """No locale or empathy phrase may be flagged by the tone check's lexicons (the overdue line once said
+    "azonnal"/"sofort"/"odmah", and every draft using it came with an overpromise finding)."""
+    import yaml
+    from replyassist.drafting.locales import get_locale
+    from replyassist.signals.situation import EMPATHY_DIR
+    loc = get_locale(lang)
+    base = Path(__file__).resolve().parents[1] / "replyassist" / "data" / "locales"
+    data = yaml.safe_load((base / f"{lang}.yaml").read_text(encoding="utf-8"))
+    data.update({"empathy." + k: v for k, v in
+                 yaml.safe_load((EMPATHY_DIR / f"{lang}.yaml").read_text(encoding="utf-8")).items()})
+    skip = {"lexicon", "register_swap", "order_number_given", "status_pointer", "already_done"}
+    bad = []
+
+    def walk(key, value):
+        if isinstance(value, str):
+            bad.extend((key, lex, [h.text for h in loc.find(value, lex)]) for lex in ("overpromise", "blame", "impolite")
+                       if loc.find(value, lex))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{key}.{k}", v)
+    for k, v in data.items():
+        if k not in skip:
+            walk(k, v)
+    assert not bad, bad

@@ -24,73 +24,29 @@ Kundenservice
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Mapping, Sequence
 
-from ..errors import ReplyAssistError
 from ..text import find_pii
 from .locales import Locale, get_locale, supported_languages
 from .names import NameParts, initials, safe_value
 from .register import detect_register
-from .render import Segment, TemplateSyntaxError, join, placeholder_names, render
+from .render import Segment, TemplateSyntaxError, join, render
 from .script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
 from .settings import ChannelPolicy, DraftSettings, OpeningHours
+from .fit import (_LOWER_AFTER_GREETING, _Para, _assemble, _drop_label_fallbacks, _layout,
+    _lowercase_after_greeting, _lowercase_words, _proper_words, _sentence_prefixes, _strip_emoji, channel_length)
+from .plan import choose_bodies, choose_entries
+from .paragraphs import (_DURATION, _VOCATIVE_LANGUAGES, _bcms_formal_greeting, _contact_phrase,
+    _corpus_default, _drop_cheerful_opener, _duration, _fallback, _format_date, _hungarian_order, _norm_lang,
+    _opening_hours_text, _plain_question, _states_duration, _without_done_steps,
+    _without_order_number_request)
 
 __all__ = ["HistoryItem", "DraftRequest", "Draft", "Drafter", "channel_length"]
 
-_EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F02F\U0001F1E6-\U0001F1FF\uFE0F\u200d]+")
 _SENSITIVE = ("email", "e_mail", "phone", "address", "iban", "card", "password", "birth")
-_URL = re.compile(r"https?://\S+|www\.\S+")
 _GENERATED = {"response_time", "deadline", "opening_hours", "date", "date_article"}
-#: Languages whose formal greeting by full name needs a vocative for men (sr, hr, bs).
-_VOCATIVE_LANGUAGES = frozenset({"sr", "hr", "bs"})
-
-
-def _hungarian_order(name: str) -> str:
-    """A Hungarian agent signs family name first: "Anna Szabó" -> "Szabó Anna" (when the first part is a
-    common Hungarian given name and the second is not); other names are kept as given."""
-    parts = name.split(" ")
-    known = set(get_locale("hu").get("given_names") or [])
-    if len(parts) == 2 and parts[0] in known and parts[1] not in known:
-        return f"{parts[1]} {parts[0]}"
-    return name
-
-
-def _bcms_formal_greeting(full_name: str, values: dict[str, str]) -> str | None:
-    """"Poštovana gospođo {surname}," for a woman (given name in -a), "Poštovani gospodine {surname}u,"
-    for a man whose surname ends in -ić; ``None`` otherwise. Sets ``values["customer_surname"]``."""
-    parts = [p for p in re.split(r"[\s,]+", full_name.strip()) if p]
-    if len(parts) < 2 or "," in full_name:
-        return None
-    surname = parts[-1]
-    cyr = has_cyrillic(surname)
-    if _feminine_given(full_name):
-        values["customer_surname"] = surname
-        return "Poštovana gospođo {customer_surname},"
-    if re.search(r"(ić|ic|ић)$", surname):
-        values["customer_surname"] = surname + ("у" if cyr else "u")
-        return "Poštovani gospodine {customer_surname},"
-    return None
-
-
-def _feminine_given(full_name: str) -> bool:
-    """A given name ending in -a (Ana, Marija, Jelena): the full name reads correctly after "Dobar
-    dan," (women's surnames do not decline). Men's names and unknown forms get no name."""
-    first = re.split(r"[\s,]+", full_name.strip())[0] if full_name.strip() else ""
-    if cyrillic_to_latin(first).lower() in _MALE_IN_A:
-        return False
-    letters = [c for c in first if c.isalpha()]
-    return bool(letters) and letters[-1].lower() in ("a", "а")
-
-
-#: Men's given names that end in -a in Serbian, Croatian and Bosnian (Nikola, Luka, Mirza, Ilija, the
-#: -ica diminutives): "Poštovana gospođo" to them is the worst greeting a letter can open with.
-_MALE_IN_A = frozenset("""nikola luka mirza hamza alija mustafa avdija zija ilija andrija matija jeremija
-zaharija zakarija sava toma kosta jova jovica perica ivica mića pera đura dura mika žika zika steva
-vlada braca joca saša sasa miša misa aca laza raša rasa paja gaja boža boza jakša jaksa ljubiša ljubisa
-dragiša dragisa nebojša nebojsa radiša radisa velja bora""".split())
 
 
 #: Chat and social channels: greeted by first name, no letter closing ("Kind regards").
@@ -232,25 +188,6 @@ class Draft:
                 "faq_ids": list(self.faq_ids), "review": self.review, "situation": self.situation}
 
 
-def channel_length(text: str, channel: str | None) -> int:
-    """Length as the channel counts it: Twitter/X counts every URL as 23 and emoji/CJK as 2."""
-    if (channel or "").lower() not in ("twitter", "x", "tweet", "twitter/x"):
-        return len(text)
-    n = 0
-    pos = 0
-    for m in _URL.finditer(text):
-        n += _tw_len(text[pos:m.start()]) + 23
-        pos = m.end()
-    return n + _tw_len(text[pos:])
-
-
-def _tw_len(s: str) -> int:
-    return sum(2 if (ord(c) > 0x10FF and not ("\u2000" <= c <= "\u206f")) else 1 for c in s)
-
-
-_Para = list[Segment]
-
-
 class Drafter:
     """Builds drafts from FAQ answers (see the module docstring for an example).
 
@@ -314,14 +251,14 @@ class Drafter:
                          "(no problem, order or personal data): answered publicly")
             action = "answer_publicly"
 
-        entries, review = self._choose_entries(request, notes, safety)
+        entries, review = choose_entries(self.settings, request, notes, safety)
         asks = "?" in (request.message or "") or bool(get_locale(
             target if target in supported_languages() else "en").find(request.message or "", "asks"))
         if review and set(situations) == {"praise"} and not asks:
             # a compliment with no question: a doubtful FAQ answer would be an answer to nothing
             notes.append(f"praise and no question: the doubtful answer from {entries[0].id!r} is left out")
             entries, review = [], False
-        bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = self._choose_bodies(
+        bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = choose_bodies(self.settings, self.translator,
             entries, target, register, default_lang, cyrillic, notes)
         representative = "representative" in situations and not safety and get_locale(
             draft_lang if draft_lang in supported_languages() else "en").has("representative")
@@ -586,100 +523,7 @@ class Drafter:
                      situation=next((k for k in _EMPATHY_ORDER if k in situations), None))
 
     # -- steps ------------------------------------------------------------------------------
-    def _choose_entries(self, request: DraftRequest, notes: list[str], safety: bool) -> tuple[list[Any], bool]:
-        """The FAQ entries to answer, in order, and whether the agent must review the answer.
 
-        ``request.faq_id`` (the agent's pick) wins; else the top match when the band is
-        ``confident`` (or ``suggest`` with ``answer_on_suggest``: marked for review), followed by
-        ``request.also_answer`` (a second question of the message that matched on its own).
-        """
-        s = self.settings
-        match = request.match
-        band = getattr(match, "band", "no_match")
-        matches = tuple(getattr(match, "matches", ()) or ())
-        ids: list[str] = []
-        review = False
-        if request.faq_id is not None:
-            ids = [request.faq_id]
-        elif matches and (band == "confident" or (band == "suggest" and s.answer_on_suggest)):
-            ids = [matches[0].faq_id]
-            if band == "suggest":
-                review = True
-                alts = [m.faq_id for m in matches[1:3]]
-                if not safety:
-                    notes.append(f"check: the answer comes from the suggest band (confidence "
-                                 f"{getattr(match, 'confidence', 0):.2f}); make sure {matches[0].faq_id!r} answers "
-                                 "what the customer asks" + (f" (alternatives: {', '.join(alts)})" if alts else ""))
-        elif band == "suggest" and matches and not safety:
-            notes.append("no confident FAQ match; acknowledged. Suggestions: "
-                         + ", ".join(f"{m.faq_id} ({m.score:.2f})" for m in matches[:3]))
-        if ids and request.faq_id is None:
-            ids += [x for x in (request.also_answer or ()) if x not in ids]
-        corpus = request.corpus
-        entries = []
-        for faq_id in ids:
-            try:
-                entries.append(corpus.get(faq_id))
-            except KeyError:
-                notes.append(f"FAQ entry {faq_id!r} is not in the corpus; left out")
-        return entries, review and bool(entries)
-
-    def _choose_bodies(self, entries: Sequence[Any], target: str, register: str, default_lang: str,
-                       cyrillic: bool, notes: list[str]
-                       ) -> tuple[list[str], str, str, bool, str | None, bool, list[Any]]:
-        """The answer templates and the draft language: ``(bodies, language, register,
-        machine_translated, source_language, cyrillic, entries)`` (``entries``: those with a body).
-        The first entry decides the language."""
-        kept: list[Any] = []
-        s = self.settings
-        bodies: list[str] = []
-        draft_lang = target
-        machine_translated = False
-        source_language: str | None = None
-        for k, entry in enumerate(entries):
-            answers = entry.answers
-            lang = draft_lang if k else target
-            close = next((x for x in s.close_languages.get(lang, ()) if x in answers), None)
-            if lang in answers:
-                tmpl, reg = _pick_register(answers[lang], register, lang, notes)
-            elif close is not None:  # a language the customer reads without translation (bs <-> hr <-> sr)
-                notes.append(f"the answer to {entry.id!r} is missing in {lang}; drafted in {close}, which "
-                             f"{lang} readers read without translation (drafting.close_languages)")
-                if k == 0:
-                    draft_lang = source_language = close
-                    cyrillic = cyrillic and close == "sr"
-                tmpl, reg = _pick_register(answers[close], register, close, [])
-            else:
-                source = _best_source(answers, default_lang)
-                translated = None
-                if self.translator is not None and source is not None:
-                    src_tmpl, _ = _pick_register(answers[source], register, source, [])
-                    translated = self._translate(src_tmpl, source, lang, notes)
-                if translated is not None:
-                    tmpl, reg = translated, register
-                    machine_translated = True
-                    source_language = source
-                    notes.append(f"answer machine-translated from {source} to {lang}; review before sending")
-                elif source is not None and k == 0 and not s.answer_in_other_language:
-                    notes.append(f"the answer to {entry.id!r} is missing in {lang} (the entry has "
-                                 f"{', '.join(sorted(answers))}); the draft is a holding reply in {lang}. Answer from the "
-                                 "entry yourself, add a translation to the corpus or configure a translator")
-                    continue
-                elif source is not None and k == 0:
-                    notes.append(f"the answer to {entry.id!r} is missing in {lang}; drafted in {source}"
-                                 + ("" if self.translator is None else " (translation failed)")
-                                 + ". Add a translation to the corpus or configure a translator")
-                    draft_lang = source_language = source
-                    cyrillic = False
-                    tmpl, reg = _pick_register(answers[source], register, source, [])
-                else:
-                    notes.append(f"the answer to {entry.id!r} is missing in {lang}; left out of the draft")
-                    continue
-            if k == 0:
-                register = reg
-            bodies.append(tmpl)
-            kept.append(entry)
-        return bodies, draft_lang, register, machine_translated, source_language, cyrillic, kept
 
     def _greeting(self, loc: Locale, register: str, names: NameParts, negative: bool, messaging: bool,
                   lang: str, notes: list[str], personal: list[str], values: dict[str, str],
@@ -763,33 +607,6 @@ class Drafter:
         return loc.empathy_for(kind, register)
 
     # -- pieces -----------------------------------------------------------------------------
-    def _translate(self, template: str, source: str, target: str, notes: list[str]) -> str | None:
-        protect = ["{" + n + "}" for n in dict.fromkeys(placeholder_names(template))]
-        try:
-            res = self.translator.translate(template, source, target, protect=protect)
-        except ReplyAssistError as exc:
-            notes.append(f"translation {source}->{target} failed: {exc.message}")
-            return None
-        except Exception as exc:  # a translator must never break drafting
-            notes.append(f"translation {source}->{target} failed: {type(exc).__name__}: {exc}")
-            return None
-        if not getattr(res, "ok", False):
-            lost = ", ".join(getattr(res, "lost", ()) or ())
-            notes.append(f"translation {source}->{target} rejected" + (f" (lost: {lost})" if lost else ""))
-            return None
-        text = str(res.text)
-        if text.strip() == template.strip() and len(re.findall(r"[^\W\d_]{2,}", template)) >= 3:
-            notes.append(f"translation {source}->{target} returned the text unchanged; not used")
-            return None
-        try:
-            got = set(placeholder_names(text))
-        except TemplateSyntaxError:
-            notes.append(f"translation {source}->{target} broke the placeholders; not used")
-            return None
-        if got != set(placeholder_names(template)):
-            notes.append(f"translation {source}->{target} changed the placeholders; not used")
-            return None
-        return text
 
     def _values(self, req: DraftRequest, names: NameParts, agent: str | None, loc: Locale,
                 policy: ChannelPolicy, notes: list[str], corpus: Any, lang: str) -> dict[str, str]:
@@ -952,432 +769,6 @@ class Drafter:
 # ---------------------------------------------------------------------------------------------
 
 
-def _norm_lang(lang: str | None) -> str | None:
-    if not lang or not isinstance(lang, str) or lang.lower() in ("und", "none", "xx"):
-        return None
-    return lang.lower().replace("_", "-").split("-")[0] or None
-
-
-def _pick_register(tmpl: Any, register: str, lang: str, notes: list[str]) -> tuple[str, str]:
-    have = getattr(tmpl, "registers", None)
-    if have is None:
-        have = tuple(rg for rg in ("formal", "informal") if getattr(tmpl, rg, None))
-    if register in have or not have:
-        return tmpl.for_register(register), register
-    other = have[0]
-    if getattr(tmpl, "formal", None) == getattr(tmpl, "informal", None):
-        return tmpl.for_register(register), register
-    notes.append(f"the {lang} answer has no {register} variant; drafted in the {other} register")
-    return tmpl.for_register(other), other
-
-
-def _best_source(answers: Mapping[str, Any], default_lang: str) -> str | None:
-    for cand in (default_lang, "en"):
-        if cand in answers:
-            return cand
-    return sorted(answers)[0] if answers else None
-
-
-def _corpus_default(name: str, lang: str, defaults: Mapping[str, Any]) -> str | None:
-    d = defaults.get(name)
-    if isinstance(d, Mapping):
-        v = d.get(lang) or d.get("*")
-        return str(v) if v else None
-    if isinstance(d, str) and d:
-        return d
-    return None
-
-
-def _fallback(name: str, lang: str, corpus: Any, loc: Locale) -> str:
-    """Fallback for a placeholder without a value: corpus ``placeholders:`` for the language,
-    then the locale's neutral phrase for that name, then the locale's generic phrase."""
-    v = _corpus_default(name, lang, getattr(corpus, "placeholder_defaults", {}) or {})
-    if v:
-        return v
-    fbs = loc.get("placeholder_fallbacks") or {}
-    if name in ("customer_name", "customer_given_name"):
-        return ""
-    if name in ("agent_name", "agent_initials", "team_name"):
-        return fbs.get("team_name", "")
-    return str(fbs.get(name) or fbs.get("_default") or "")
-
-
-def _duration(loc: Locale, minutes: int) -> str:
-    if minutes % 1440 == 0 and minutes > 2880:
-        unit, n = "day", minutes // 1440
-    elif minutes % 60 == 0:
-        unit, n = "hour", minutes // 60
-    else:
-        unit, n = "minute", minutes
-    forms = (loc.get("duration") or {}).get(unit) or ["{n}"]
-    if len(forms) >= 3:  # Slavic: 1 / 2-4 / 5+
-        if n % 10 == 1 and n % 100 != 11:
-            f = forms[0]
-        elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-            f = forms[1]
-        else:
-            f = forms[2]
-    else:
-        f = forms[0] if n == 1 else forms[-1]
-    return join(render(f, {"n": str(n)}))
-
-
-# Hungarian "-án/-én" after a day number follows the ordinal's vowel: 1-jén (elsején), 2-án
-# (másodikán), but 12-én (tizenkettedikén), 22-én; 10-én, 20-án, 30-án.
-_HU_DAY = {1: "jén", 2: "án", 3: "án", 4: "én", 5: "én", 6: "án", 7: "én", 8: "án", 9: "én", 10: "én",
-           20: "án", 30: "án"}
-_HU_UNIT = {1: "én", 2: "én", 3: "án", 4: "én", 5: "én", 6: "án", 7: "én", 8: "án", 9: "én"}
-
-
-def _hu_day_suffix(day: int) -> str:
-    return _HU_DAY.get(day) or _HU_UNIT[day % 10]
-
-
-def _format_date(loc: Locale, d: date) -> str:
-    tmpl = loc.get("date") or "{day}.{month}"
-    return join(render(tmpl, {"day": str(d.day), "month": loc.get("months")[d.month - 1],
-                              "day_suffix": _hu_day_suffix(d.day)}))
-
-
-def _tz_name(loc: Locale, oh: OpeningHours, now: datetime | None) -> str:
-    """The time-zone name a customer reads ("CET", German "MEZ"): the configured ``label``, else
-    the zone's abbreviation at ``now`` (or in January), mapped through the locale's ``tz_names``."""
-    if oh.label:
-        return oh.label
-    when = now if now is not None else datetime(2026, 1, 15, 12, 0)
-    try:
-        abbr = oh.local(when).tzname() or ""
-    except (ValueError, OverflowError):  # pragma: no cover - zoneinfo edge cases
-        abbr = ""
-    if not abbr or abbr[:1] in "+-":  # zones without an abbreviation ("+03"): say nothing
-        return ""
-    return str((loc.get("tz_names") or {}).get(abbr, abbr))
-
-
-def _opening_hours_text(loc: Locale, s: DraftSettings, now: datetime | None = None) -> str:
-    oh = s.opening_hours
-    days = list(oh.days)
-    names = loc.get("weekdays")
-    if len(days) == 7:
-        day_text = loc.get("days_every") or ", ".join(names)
-    elif days == list(range(days[0], days[-1] + 1)) and len(days) > 1:
-        frm = (loc.get("weekdays_from") or loc.get("weekdays_gen") or names)[days[0]]
-        to = (loc.get("weekdays_to") or loc.get("weekdays_gen") or names)[days[-1]]
-        day_text = join(render(loc.get("days_range") or "{from}-{to}", {"from": frm, "to": to}))
-    else:
-        day_text = ", ".join(names[d] for d in days)
-    tz = _tz_name(loc, oh, now)
-    tmpl = loc.get("opening_hours") or "{days} {open}-{close} ({tz})"
-    if not tz:
-        tmpl = re.sub(r"\s*\(\{tz\}\)", "", tmpl)
-    return join(render(tmpl, {"days": day_text, "open": oh.open.strftime("%H:%M"),
-                              "close": oh.close.strftime("%H:%M") if oh.close.second == 0 else "24:00", "tz": tz}))
-
-
-def _contact_phrase(loc: Locale, register: str, values: Mapping[str, str], channel: str = "") -> str:
-    """The offer of other ways to reach us; in an e-mail reply only the phone ("you can also reach us by
-    e-mail" inside an e-mail reads odd)."""
-    if channel in ("email", "web") and values.get("support_phone") and loc.has("contact_offer_phone"):
-        return loc.phrase("contact_offer_phone", register)
-    return loc.phrase("contact_offer", register)
-
-
-def _drop_cheerful_opener(body: str, loc: Locale, notes: list[str]) -> str:
-    """To an unhappy customer: drop a short cheerful first sentence ("Great news!")."""
-    m = re.match(r"\s*([^.!?\n]{1,40}[.!?]+)\s+(?=\S)", body)
-    if not m or len(m.group(1).split()) > 5 or not loc.find(m.group(1), "cheerful"):
-        return body
-    notes.append(f"left out the cheerful opener {m.group(1).strip()!r} for an unhappy customer")
-    return body[m.end():]
-
-
-_DURATION = {
-    "en": r"(working |business )?(days?|weeks?|hours?)",
-    "de": r"(werktag\w*|arbeitstag\w*|tag\w*|woche\w*|stunde\w*)",
-    "hu": r"(munkanap\w*|nap\w*|hét\w*|het[ei]\w*|órá?\w*)",
-    "sr": r"(radn\w+ )?(dan\w*|nedelj\w*|nedjelj\w*|sedmic\w*|tjed\w*|sat\w*)",
-}
 _DURATION["hr"] = _DURATION["bs"] = _DURATION["me"] = _DURATION["sr"]
-_NUMBER = r"(\d+|one|two|three|a few|einem|einen|einer|zwei|drei|egy|két|három|jednog|jedan|jedne|dva|dve|dvije|tri)"
 
 
-def _states_duration(template: str, lang: str) -> bool:
-    """Whether an answer states a usual time ("2-4 working days", "within one working day", "2 do 4
-    nedelje"): the timeline an overdue customer must not be told again.
-
-    >>> _states_duration("Delivery usually takes 2-4 working days.", "en"), _states_duration("Pay by card.", "en")
-    (True, False)
-    """
-    unit = _DURATION.get(lang)
-    if unit is None:
-        return False
-    pat = _NUMBER + r"(\s*([–-]|to|bis|do|és|-)\s*\d+)?\s+" + unit + r"\b"
-    return re.search(r"\b" + pat, template.lower()) is not None
-
-
-def _plain_question(message: str, loc: Locale) -> bool:
-    """A question with no exclamation mark and no outrage word (the locale's ``outrage`` lexicon):
-    "can I exchange it for an S? 😕" is one, "Where is my order?!" and "Das ist eine Frechheit, wo ist
-    meine Bestellung?" are not.
-
-    >>> _plain_question("can I swap it for an S? 😕", get_locale("en")), _plain_question("Where is it?!", get_locale("en"))
-    (True, False)
-    """
-    return "?" in message and "!" not in message and not loc.find(message, "outrage")
-
-
-def _without_done_steps(bodies: Sequence[str], done: Sequence[str], loc: Locale, notes: list[str]) -> list[str]:
-    """The answers without the sentences that tell the customer to do what they say they have done (the
-    locale's ``already_done`` patterns, per step). An answer left with nothing is dropped: telling
-    someone who clicked "Forgot password?" and found nothing in spam to do both again is no answer.
-
-    >>> _without_done_steps(["Please first ask your neighbours. If it does not turn up, tell us."],
-    ...                     ["neighbours"], get_locale("en"), [])
-    ['If it does not turn up, tell us.']
-    """
-    pats = [str(p) for k in done for p in [(loc.get("already_done") or {}).get(k)] if p]
-    if not pats:
-        return list(bodies)
-    out: list[str] = []
-    for body in bodies:
-        sentences = re.split(r"(?<=[.!?])\s+", body.strip())
-        kept = [x for x in sentences if not any(re.search(p, x, re.I) for p in pats)]
-        if len(kept) == len(sentences):
-            out.append(body)
-            continue
-        notes.append("the customer has already done what the answer says first (" + ", ".join(done) + "): "
-                     + ("that sentence is left out" if kept else "the answer is left out; check the case"))
-        if kept:
-            out.append(" ".join(kept))
-    return out
-
-
-def _without_order_number_request(parts: list[Segment], loc: Locale, notes: list[str]) -> list[Segment]:
-    """The answer without its request for the order number (the customer gave it): the locale's
-    ``order_number_given`` rewrites, applied to the answer's own text only.
-
-    >>> loc = get_locale("en")
-    >>> segs = [Segment("Please send us photos together with the order number, and keep the packaging.")]
-    >>> _without_order_number_request(segs, loc, [])[0].text
-    'Please send us photos, and keep the packaging.'
-    """
-    rules = loc.get("order_number_given") or []
-    out: list[Segment] = []
-    changed = False
-    for seg in parts:
-        text = seg.text
-        if seg.kind == "literal":
-            for pat, rep in rules:
-                text = re.sub(pat, rep, text)
-        changed = changed or text != seg.text
-        out.append(Segment(text, seg.kind, seg.name, seg.fallback) if text != seg.text else seg)
-    if changed:
-        notes.append("the customer gave the order number: the answer no longer asks for it")
-    return out
-
-
-def _strip_emoji(seg: Segment) -> Segment:
-    if seg.kind != "literal":
-        return seg
-    t = _EMOJI.sub("", seg.text)
-    t = re.sub(r"[ \t]{2,}", " ", t)
-    return Segment(t, seg.kind, seg.name, seg.fallback)
-
-
-_LOWER_CACHE: dict[str, frozenset[str]] = {}
-#: Languages whose letters go on in lower case after the greeting's comma (German: only safe words, never
-#: nouns; Croatian: every word the corpus writes in lower case, never Vi/Vaš or a name).
-_LOWER_AFTER_GREETING = frozenset({"de", "hr"})
-
-
-def _lowercase_words(corpus: Any, lang: str) -> frozenset[str]:
-    """Words the corpus writes in lower case in ``lang``'s answers (so they are no nouns and may start
-    the line after a German greeting in lower case: "jeder", "gib", "bitte")."""
-    key = f"{getattr(corpus, 'content_hash', id(corpus))}:{lang}"
-    if key not in _LOWER_CACHE:
-        words: set[str] = set()
-        for e in getattr(corpus, "entries", ()) or ():
-            tmpl = (getattr(e, "answers", {}) or {}).get(lang)
-            for rg in ("formal", "informal"):
-                text = getattr(tmpl, rg, None) if tmpl is not None else None
-                if isinstance(text, str):
-                    words.update(w for w in re.findall(r"(?<![.!?]\s)\b([^\W\d_]+)\b", text) if w == w.lower())
-        _LOWER_CACHE[key] = frozenset(words)
-    return _LOWER_CACHE[key]
-
-
-_PROPER_CACHE: dict[str, frozenset[str]] = {}
-
-
-def _proper_words(corpus: Any, lang: str) -> frozenset[str]:
-    """Words ``lang``'s answers capitalise mid-sentence (names, brands, UI labels after a quote
-    excluded): they keep their capital at the start of a Croatian line after the greeting."""
-    key = f"{getattr(corpus, 'content_hash', id(corpus))}:{lang}"
-    if key not in _PROPER_CACHE:
-        words: set[str] = set()
-        for e in getattr(corpus, "entries", ()) or ():
-            tmpl = (getattr(e, "answers", {}) or {}).get(lang)
-            for rg in ("formal", "informal"):
-                text = getattr(tmpl, rg, None) if tmpl is not None else None
-                if isinstance(text, str):
-                    words.update(w.lower() for w in re.findall(r"(?<=[\w,;:)] )([^\W\d_][\w'-]*)", text)
-                                 if w[:1].isupper())
-        _PROPER_CACHE[key] = frozenset(words)
-    return _PROPER_CACHE[key]
-
-
-def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: frozenset[str] = frozenset(),
-                              proper: frozenset[str] | None = None) -> None:
-    """German: after "Hallo Anna," the next line starts in lower case (safe words only: the locale's
-    list and words the corpus itself writes in lower case, which are not nouns). Croatian (``proper``
-    given): every word except Vi/Vaš, names and brands (words the corpus capitalises mid-sentence)."""
-    safe = _german_lowercase_safe(loc, known)
-    keep = _KEEP_CAPITAL.get(loc.language, set())
-    for key in ("history", "empathy", "body"):
-        p = paras.get(key)
-        if not p:
-            continue
-        first = p[0]
-        if first.kind == "literal":
-            m = re.match(r"\s*(\w+)", first.text)
-            w = m.group(1) if m else ""
-            ok = (w.lower() in safe) if proper is None else \
-                (w.lower() not in proper and w.lower() not in keep and not any(c.isupper() for c in w[1:]))
-            if m and ok and w[:1].isupper() and not w.isupper():
-                i = m.start(1)
-                p[0] = Segment(first.text[:i] + first.text[i].lower() + first.text[i + 1:], "literal")
-        return
-
-
-#: Words that keep their capital after "Hi Anna," on one line (pronouns of address, "I").
-_KEEP_CAPITAL = {"en": {"i", "i'm", "i've", "i'll", "i'd"},
-                 "sr": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"},
-                 "hr": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"},
-                 "bs": {"vi", "vas", "vam", "vama", "vaš", "vaša", "vaše", "vašu", "vašeg", "vašoj", "vašim"}}
-
-
-def _german_lowercase_safe(loc: Locale, known: frozenset[str]) -> set[str]:
-    """Words that may start the line after a German greeting in lower case: the locale's list and the
-    words the corpus itself writes in lower case (no nouns)."""
-    return {w.lower() for w in (loc.get("lowercase_after_greeting") or [])} | set(known)
-
-
-def _join_greeting(paras: dict[str, _Para], loc: Locale, lang: str, known: frozenset[str] = frozenset()) -> None:
-    """On one-line channels the greeting and the first sentence share a line: after "Hi Anna," the
-    sentence goes on in lower case ("Hi Anna, please send ..."), except words that keep their
-    capital (I, Vi/Vas, German nouns); where that cannot be done safely the greeting ends with "!"."""
-    greet = paras.get("greeting")
-    if not greet:
-        return
-    last = greet[-1]
-    if last.kind != "literal" or not last.text.rstrip().endswith(","):
-        return
-    nxt = next((paras[k] for k in ("history", "empathy", "body") if paras.get(k)), None)
-    if not nxt or nxt[0].kind != "literal":
-        return
-    first = nxt[0]
-    m = re.match(r"\s*([^\W\d_]+(?:'[^\W\d_]+)?)", first.text)
-    word = m.group(1) if m else ""
-    keep = word.lower() in _KEEP_CAPITAL.get(lang, set()) or not word[:1].isupper() \
-        or (len(word) > 1 and word.isupper()) or any(c.isupper() for c in word[1:])
-    if lang == "de":
-        ok = word.lower() in _german_lowercase_safe(loc, known)
-    elif lang == "hu":
-        ok = False  # Hungarian greetings end with "!" anyway
-    else:
-        ok = True
-    if keep and word[:1].isupper() and word.lower() not in _KEEP_CAPITAL.get(lang, set()):
-        ok = False
-    if ok and m and word[:1].isupper() and not keep:
-        i = m.start(1)
-        nxt[0] = Segment(first.text[:i] + first.text[i].lower() + first.text[i + 1:], "literal")
-    elif not ok:
-        t = last.text.rstrip()
-        greet[-1] = Segment(t[:-1] + "!", last.kind, last.name, last.fallback)
-
-
-_LABEL_END = re.compile(r"(^|[.!?]\s+|\n)([^\n.!?:]{1,40}):\s*$")
-
-
-def _drop_label_fallbacks(segs: list[Segment], notes: list[str]) -> list[Segment]:
-    """A labelled value with no value ("Tracking link: {tracking_url}" without a link) is left out
-    with its label, instead of a fallback phrase that leaves no sentence ("Tracking link: in the
-    shipping confirmation e-mail")."""
-    out = list(segs)
-    i = 1
-    while i < len(out):
-        seg, prev = out[i], out[i - 1]
-        if seg.kind == "value" and seg.fallback and prev.kind == "literal":
-            m = _LABEL_END.search(prev.text)
-            # a label is a short phrase at the start of a sentence ("Tracking link:"), not the end of one
-            at_start = m is not None and (m.group(1) != "" or i - 1 == 0 or (
-                out[i - 2].kind == "literal" and re.search(r"[.!?\n]\s*$", out[i - 2].text) is not None))
-            if m is not None and (not at_start or len(m.group(2).split()) > 4):
-                m = None
-            nxt = out[i + 1].text if i + 1 < len(out) else ""
-            if m and (not nxt.strip() or re.match(r"\s*[.!]?\s*(\n|$)", nxt) or re.match(r"\s*[.!]\s", nxt)):
-                out[i - 1] = Segment(prev.text[:m.start(2)].rstrip(" ") if m.group(1) != "\n" else prev.text[:m.start(2)],
-                                     prev.kind, prev.name, prev.fallback)
-                if i + 1 < len(out) and out[i + 1].kind == "literal":
-                    out[i + 1] = Segment(re.sub(r"^\s*[.!]", "", out[i + 1].text), "literal")
-                notes.append(f"no value for {{{seg.name}}}: the sentence {m.group(2).strip()!r} was left out")
-                del out[i]
-                continue
-        i += 1
-    return out
-
-
-def _sentence_prefixes(body: Sequence[Segment]) -> list[list[Segment]]:
-    """The body cut after each of its sentences, longest first (never mid-sentence, never empty)."""
-    cuts: list[list[Segment]] = []
-    for i, seg in enumerate(body):
-        if seg.kind != "literal":
-            continue
-        for m in re.finditer(r"[.!?](?=\s|$)", seg.text):
-            if i == len(body) - 1 and m.end() >= len(seg.text.rstrip()):
-                continue   # the whole body: not a cut
-            head = list(body[:i]) + [Segment(seg.text[:m.end()], seg.kind, seg.name, seg.fallback)]
-            if join(head).strip():
-                cuts.append(head)
-    return cuts[::-1]
-
-
-def _layout(paras: Mapping[str, _Para], compact: bool, loc: Locale | None = None,
-            known: frozenset[str] = frozenset()) -> list[Segment]:
-    order = ["greeting", "history", "empathy", "body", "hours", "private", "contact", "closing", "signature"]
-    if compact and loc is not None and paras.get("greeting"):   # one line: "Hi Anna, please ..."
-        paras = {k: list(v) for k, v in paras.items()}
-        _join_greeting(paras, loc, loc.language, known)
-    out: list[Segment] = []
-    present = [k for k in order if k in paras and join(paras[k]).strip()]
-    for i, k in enumerate(present):
-        if i:
-            if compact:
-                sep = " "
-            elif k == "signature" and "closing" in present:
-                sep = "\n"
-            else:
-                sep = "\n\n"
-            out.append(Segment(sep))
-        segs = paras[k]
-        if compact:
-            segs = [Segment(x.text.replace("\n", " "), x.kind, x.name, x.fallback) for x in segs]
-        out.extend(segs)
-    return out
-
-
-def _assemble(segs: Sequence[Segment]) -> tuple[str, list[tuple[int, int, str]], list[str]]:
-    parts: list[str] = []
-    spans: list[tuple[int, int, str]] = []
-    used_fb: list[str] = []
-    pos = 0
-    for seg in segs:
-        t = unicodedata.normalize("NFC", seg.text) if seg.kind == "literal" else seg.text
-        if seg.kind == "value":
-            if not seg.fallback:
-                spans.append((pos, pos + len(t), seg.name or ""))
-            elif seg.name and seg.name not in used_fb:
-                used_fb.append(seg.name)
-        parts.append(t)
-        pos += len(t)
-    return "".join(parts), spans, used_fb
