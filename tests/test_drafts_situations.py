@@ -299,3 +299,16 @@ def test_our_own_phrases_pass_our_own_tone_check(lang):
         if k not in skip:
             walk(k, v)
     assert not bad, bad
+
+
+def test_refund_weeks_overdue_after_two_unanswered_letters_is_checked_not_told_bank_times():
+    msg = ("Sehr geehrte Damen und Herren,\n\nbereits am 2. und am 16. Februar habe ich Ihnen wegen der ausstehenden "
+           "Erstattung zu Bestellung 40917 geschrieben, ohne eine Antwort zu erhalten. Auf meinem Konto ist bis heute "
+           "nichts eingegangen.\n\nJürgen Hoffmann")
+    d = draft(msg, "de", "refund-not-received", sentiment="negative", score=-0.5, name="Jürgen Hoffmann")
+    assert "5-10 Werktage" not in d.text and "Bestellung 40917 vorrangig" in d.text, d.text
+    assert "erneut bei uns melden mussten" in d.text
+    # an overcharge the customer wants refunded is a charge problem, not a refund problem
+    s = detect_situations("My card statement shows a charge of EUR 93.99 instead of 39.99. Please refund the difference.",
+                          "en")
+    assert "billing" in s.kinds and "refund" not in s.kinds

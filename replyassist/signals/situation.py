@@ -194,6 +194,10 @@ _REFUND = re.compile(r"refund|money back|reimburs|erstatt|zuruckuberwies|geld zu
 _MISSING = re.compile(r"missing|not included|left out|incomplete|partial|empty|only|n't in|not in|fehl|nicht dabei|"
                       r"unvollstandig|hianyz|hianyos|nem volt benne|ures|nincs benne|nedostaj|fali|nije bil|nisu bil|"
                       r"nema ga|nema je|nepotpun|prazn|samo|svega|nije ukljucen|nije prilozen")
+#: A charge in the customer's words: a billing problem about a charge is not a refund problem even when
+#: the customer asks for the money back ("charged twice, please refund").
+_CHARGE = re.compile(r"charg|debit|twice|double|overcharg|abgebucht|abbuch|doppelt|zweimal|levon|terhel|ketszer|"
+                     r"naplat|naplac|skinu|skid|dvaput|dva puta|duplo")
 #: A wait in the customer's words (days, weeks, months, since a date), in our languages after ``fold``.
 _WAIT = re.compile(r"\d|day|week|month|since|ages|forever|tag|woche|monat|seit|nap|het|honap|ota|dan|nedelj|sedmic"
                    r"|tjed|mesec|mjesec|od ")
@@ -331,7 +335,8 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
     for step in DONE_STEPS:
         if raw.get(step):
             evidence[step] = [f"{step.replace('_', ' ', 1)}: {_quote(raw[step])}"]
-    if "billing" in evidence and any(_REFUND.search(fold(h.text)[0]) for h in found["billing"]):
+    if "billing" in evidence and (any(_REFUND.search(fold(h.text)[0]) for h in found["billing"]) or (
+            _REFUND.search(fold(text)[0]) and not any(_CHARGE.search(fold(h.text)[0]) for h in found["billing"]))):
         evidence["refund"] = ["refund: the billing problem is about a refund"]
     if "wrong_item" in evidence and found["wrong_item"] and all(_MISSING.search(fold(h.text)[0]) for h in found["wrong_item"]):
         evidence["missing"] = ["missing: something is missing from the parcel (not a wrong item)"]
