@@ -109,8 +109,11 @@ def badwords(lang: str) -> list[str]:
     return [w.strip() for w in require("ldnoobw_badwords", f"{lang}.txt").read_text(encoding="utf-8").splitlines() if w.strip()]
 
 
-def publish(text: str, path: Path) -> None:
-    """Print a benchmark's markdown and write it to its results file."""
+def publish(text: str, path: Path, *, write: bool = True) -> None:
+    """Print a benchmark's markdown and write it to its results file (``write=False``: print only, the
+    benchmarks' ``--no-write``)."""
     print(text)
+    if not write:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")

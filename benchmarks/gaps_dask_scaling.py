@@ -84,10 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines += ["", f"Mean compute wall: 1 worker {m1:.1f} s, 2 workers {m2:.1f} s; speed-up {m1 / m2:.2f}× "
               f"(ideal 2×): 2 workers take **{m2 / (m1 / 2):.2f}×** the ideal linear time."]
     text = "\n".join(lines)
-    if a.no_write:
-        print(text)
-    else:
-        ed.publish(text, RESULTS)
+    ed.publish(text, RESULTS, write=not a.no_write)
     return 0
 
 

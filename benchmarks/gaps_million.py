@@ -322,10 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"Measured {time.strftime('%Y-%m-%d')} on this shared 2-core machine (nice 10, "
                       "OMP_WAIT_POLICY=passive, other jobs running). Method: module docstring.", "",
                       tables(results, extrapolate_e5(results, sorted({r["n"] for r in results})))])
-    if a.no_write:
-        print(text)
-    else:
-        ed.publish(text, RESULTS)
+    ed.publish(text, RESULTS, write=not a.no_write)
     return 0
 
 

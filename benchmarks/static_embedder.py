@@ -220,10 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sr = sentiment_rows(emb)
         out += ["### Sentiment head fed static vectors (Mozetič, Positive/Negative)", "", table(sr), ""]
     text = "\n".join(out)
-    if a.no_write:
-        print(text)
-    else:
-        ed.publish(text, RESULTS)
+    ed.publish(text, RESULTS, write=not a.no_write)
     return 0
 
 

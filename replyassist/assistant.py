@@ -8,9 +8,7 @@
 """
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 
 
 from .corpus import FaqCorpus, load_corpus
-from .drafting import Draft, Drafter, DraftRequest
+from .drafting import Draft, Drafter, DraftRequest, asks
 from .embeddings import Embedder, get_embedder
 from .errors import ConfigError, Errors, InputError, ReplyAssistError
 from .language import LanguageDetector, LanguageHints, LanguageResult
@@ -273,7 +271,8 @@ class ReplyAssistant:
         if any(a.sentences for a in analyses):
             owners = [k for k, a in enumerate(analyses) for _ in a.sentences]
             sentence_notes, also = _second_questions(matches, [x for a in analyses for x in a.sentences], owners,
-                                                     [r for a in analyses for r in a.sentence_matches])
+                                                     [r for a in analyses for r in a.sentence_matches],
+                                                     [a.language.language for a in analyses])
         t0 = time.perf_counter()
         situations = [detect_situations(p.text, r.language, _history_texts(m.history), cues=sig.escalation.signals)
                       for (m, p), r, sig in zip(batch, langs, sigs)]
@@ -361,28 +360,9 @@ SECOND_QUESTION_AT = 0.6
 SECOND_STATEMENT_AT = 0.9
 
 
-#: A request without a question mark is a question too ("please close my account", "bitte mich vom
-#: Newsletter abmelden", "kérem, töröljék a fiókomat", "molim vas da ugasite nalog"); matched on the
-#: sentence without diacritics, Serbian Cyrillic through its Latin spelling.
-_REQUEST = re.compile(r"\b(please|pls|plz|kindly|can you|could you|bitte|konnt ihr|konnen sie|kerem|kerlek|"
-                      r"legyszi|molim|molimo|mozete li|mozes li)\b")
-
-
-def _asks(sentence: str) -> bool:
-    """A question or a request (not a complaint): what a second answer may answer.
-
-    >>> _asks("and stop the newsletters too"), _asks("pls close my account"), _asks("Wo ist es?")
-    (False, True, True)
-    """
-    if "?" in sentence:
-        return True
-    from .drafting.script import cyrillic_to_latin
-    folded = unicodedata.normalize("NFKD", cyrillic_to_latin(sentence).lower().replace("đ", "dj"))
-    return _REQUEST.search("".join(c for c in folded if not unicodedata.combining(c))) is not None
-
-
 def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], owners: Sequence[int | None],
-                      seg_results: Sequence[MatchResult]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+                      seg_results: Sequence[MatchResult], languages: Sequence[str | None] = ()
+                      ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """A second question in a message: a sentence (``owners[j]``: its message) matched on its own to
     another entry than the one the message is answered from, with P(right) at least
     SECOND_QUESTION_AT (a question) or SECOND_STATEMENT_AT (no question mark: complaints are not
@@ -398,7 +378,9 @@ def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], 
             continue
         if r.matches[0].faq_id == m.matches[0].faq_id:
             continue
-        if r.confidence >= (SECOND_QUESTION_AT if _asks(sentence) else SECOND_STATEMENT_AT) \
+        # a question, or a request without "?" ("pls close my account", "molim vas da ugasite nalog")
+        lang = languages[i] if i < len(languages) else None
+        if r.confidence >= (SECOND_QUESTION_AT if asks(sentence, lang) else SECOND_STATEMENT_AT) \
                 and (i not in best or (r.confidence, sentence) > best[i][:2]):
             best[i] = (r.confidence, sentence, r.matches[0].faq_id)
     for i, (_, sentence, faq_id) in best.items():

@@ -233,11 +233,11 @@ def test_holding_reply_after_an_apology_does_not_thank_again():
 
 
 def test_a_request_without_a_question_mark_counts_as_a_second_question():
-    from replyassist.assistant import _asks
-    assert _asks("pls close my account, moving abroad") and _asks("bitte auch vom Newsletter abmelden")
-    assert _asks("Молим вас да ме скинете са те листе.") and _asks("kérem, töröljék a fiókomat")
+    from replyassist.drafting import asks   # the one detector the assistant and the drafter share
+    assert asks("pls close my account, moving abroad", "en") and asks("bitte auch vom Newsletter abmelden", "de")
+    assert asks("Молим вас да ме скинете са те листе.", "sr") and asks("kérem, töröljék a fiókomat", "hu")
     # statements and complaints are not
-    assert not _asks("sinu za rođendan želim pokloniti slušalice.") and not _asks("The parcel arrived broken.")
+    assert not asks("sinu za rođendan želim pokloniti slušalice.", "bs") and not asks("The parcel arrived broken.", "en")
 
 
 def test_overdue_with_nothing_in_the_faq_says_the_case_is_checked_and_goes_private_on_twitter():
@@ -312,3 +312,9 @@ def test_refund_weeks_overdue_after_two_unanswered_letters_is_checked_not_told_b
     s = detect_situations("My card statement shows a charge of EUR 93.99 instead of 39.99. Please refund the difference.",
                           "en")
     assert "billing" in s.kinds and "refund" not in s.kinds
+
+
+def test_a_dropped_step_leaves_no_word_pointing_back_at_it():
+    msg = "KÉZBESÍTVE??? Egész nap itthon voltam, a szomszéd se tud semmiről!!! Mi lesz most?"
+    d = draft(msg, "hu", "delivery-marked-delivered-not-received", sentiment="negative", score=-0.9, name=None)
+    assert "szomszéd" not in d.text and "így sem" not in d.text and "Ha a csomag nem kerül elő" in d.text, d.text

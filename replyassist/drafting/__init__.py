@@ -8,7 +8,7 @@ See ``docs/drafting.md`` for the choices made per language.
 from __future__ import annotations
 
 from .drafter import Draft, Drafter, DraftRequest, HistoryItem, channel_length
-from .locales import get_locale, supported_languages
+from .locales import asks, get_locale, supported_languages
 from .names import NameParts, initials
 from .register import RegisterResult, detect_register
 from .render import Segment, TemplateSyntaxError, join, placeholder_names, render
@@ -26,7 +26,7 @@ def render_template(template: str, values: dict, fallback=None) -> str:  # type:
 
 
 __all__ = [
-    "Draft", "Drafter", "DraftRequest", "HistoryItem", "channel_length",
+    "asks", "Draft", "Drafter", "DraftRequest", "HistoryItem", "channel_length",
     "DraftSettings", "ChannelPolicy", "OpeningHours", "DEFAULT_CHANNELS", "CHANNEL_ALIASES",
     "RegisterResult", "detect_register", "NameParts", "initials",
     "latin_to_cyrillic", "cyrillic_to_latin", "has_cyrillic",

@@ -29,14 +29,14 @@ from datetime import date, datetime
 from typing import Any, Mapping, Sequence
 
 from ..text import find_pii
-from .locales import Locale, get_locale, supported_languages
+from .locales import Locale, asks, get_locale, supported_languages
 from .names import NameParts, initials, safe_value
 from .register import detect_register
 from .render import Segment, TemplateSyntaxError, join, render
 from .script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
 from .settings import ChannelPolicy, DraftSettings, OpeningHours
 from .fit import (_LOWER_AFTER_GREETING, _Para, _assemble, _drop_label_fallbacks, _layout,
-    _lowercase_after_greeting, _lowercase_words, _proper_words, _sentence_prefixes, _strip_emoji, channel_length)
+    _answer_words, _lowercase_after_greeting, _sentence_prefixes, _strip_emoji, channel_length)
 from .plan import choose_bodies, choose_entries
 from .paragraphs import (_DURATION, _VOCATIVE_LANGUAGES, _bcms_formal_greeting, _contact_phrase,
     _corpus_default, _drop_cheerful_opener, _duration, _fallback, _format_date, _hungarian_order, _norm_lang,
@@ -68,6 +68,9 @@ _MIN_FOLLOW_UP = 60
 #: (Sarcasm or rudeness alone, "6,90 € Versand für Socken, echt jetzt? 👏", is heat, not a case of their own.)
 _PRIVATE_CASE = frozenset({"safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "lost",
                            "third_party"})
+#: Situation kind -> the qualifier whose empathy line replaces the kind's when it applies: a fault is
+#: not "damaged", something missing is not "a wrong item", a refund is not "your payment".
+_QUALIFIED_EMPATHY = {"damage": "defect", "wrong_item": "missing", "billing": "refund"}
 _LEGAL_WITH = ("repeat", "billing", "damage", "wrong_item", "delay")
 _EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "lost", "delay", "sarcasm", "rude",
                   "praise")
@@ -244,17 +247,16 @@ class Drafter:
         action = (request.escalation_action or "answer_publicly").lower()
         situations = tuple(request.situations or ())
         safety = "safety" in situations
-        if action == "move_to_private" and not set(situations) & _PRIVATE_CASE \
-                and not find_pii(request.message or ""):
+        pii = find_pii(request.message or "")   # personal data and order numbers the customer wrote
+        if action == "move_to_private" and not set(situations) & _PRIVATE_CASE and not pii:
             # a sad emoji on a public stock question is no case of the customer's own to take private
             notes.append("escalation says move to private, but the message names no case of the customer's own "
                          "(no problem, order or personal data): answered publicly")
             action = "answer_publicly"
 
         entries, review = choose_entries(self.settings, request, notes, safety)
-        asks = "?" in (request.message or "") or bool(get_locale(
-            target if target in supported_languages() else "en").find(request.message or "", "asks"))
-        if review and set(situations) == {"praise"} and not asks:
+        asks_something = asks(request.message or "", target)
+        if review and set(situations) == {"praise"} and not asks_something:
             # a compliment with no question: a doubtful FAQ answer would be an answer to nothing
             notes.append(f"praise and no question: the doubtful answer from {entries[0].id!r} is left out")
             entries, review = [], False
@@ -331,7 +333,7 @@ class Drafter:
                 entries, review = [], False
 
         # the invitation to a private message asks for the order number unless the customer gave it
-        text_orders = [request.message[sp.start:sp.end] for sp in find_pii(request.message or "") if sp.kind == "order_id"]
+        text_orders = [request.message[sp.start:sp.end] for sp in pii if sp.kind == "order_id"]
         order_given = bool(values.get("order_id")) or bool(text_orders)
         if text_orders and not values.get("order_id") and not policy.public:
             # the number the customer wrote is theirs to see again ("we have asked the team to check your
@@ -419,7 +421,7 @@ class Drafter:
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
                 paras["private"] = r(private)
-        elif situations and set(situations) <= {"praise"} and "empathy" in paras and not asks:
+        elif situations and set(situations) <= {"praise"} and "empathy" in paras and not asks_something:
             # praise and no question: the thanks is the reply (no "we passed it on to the team")
             kind = "thanks"
             paras["body"] = paras.pop("empathy")
@@ -484,11 +486,11 @@ class Drafter:
                 if key != "signature":
                     paras[key] = [_strip_emoji(seg) for seg in para]
         # German and Croatian letters go on in lower case after "Hallo Anna," / "Poštovana gospođo Horvat,"
-        known = _lowercase_words(corpus, draft_lang) if draft_lang in _LOWER_AFTER_GREETING else frozenset()
+        known, proper = _answer_words(corpus, draft_lang) if draft_lang in _LOWER_AFTER_GREETING \
+            else (frozenset(), frozenset())
         if draft_lang in _LOWER_AFTER_GREETING and "greeting" in paras \
                 and join(paras["greeting"]).rstrip().endswith(","):
-            _lowercase_after_greeting(paras, loc, known,
-                                      _proper_words(corpus, draft_lang) if draft_lang != "de" else None)
+            _lowercase_after_greeting(paras, loc, known, proper if draft_lang != "de" else None)
 
         compact = policy.char_limit is not None and policy.char_limit <= 500
         if messaging:  # chat and social: no letter sign-off; social posts are signed with initials (^MK)
@@ -589,19 +591,13 @@ class Drafter:
         return None
 
     @staticmethod
+    @staticmethod
     def _kind_empathy(loc: Locale, kind: str, register: str, situations: Sequence[str]) -> str | None:
-        """The locale's line for ``kind``; damage that is a fault ("stopped working", "only blows cold")
-        gets the "not working as it should" line, not "damaged"."""
-        if kind == "wrong_item" and "missing" in situations:
-            text = loc.empathy_for("missing", register)
-            if text is not None:
-                return text
-        if kind == "billing" and "refund" in situations:
-            text = loc.empathy_for("refund", register)
-            if text is not None:
-                return text
-        if kind == "damage" and "defect" in situations:
-            text = loc.empathy_for("defect", register)
+        """The locale's line for ``kind``, or for its qualifier when that applies and the locale has a line
+        for it (a fault is "not working as it should", not "damaged"; see :data:`_QUALIFIED_EMPATHY`)."""
+        qualifier = _QUALIFIED_EMPATHY.get(kind)
+        if qualifier is not None and qualifier in situations:
+            text = loc.empathy_for(qualifier, register)
             if text is not None:
                 return text
         return loc.empathy_for(kind, register)

@@ -49,7 +49,7 @@ def _strip_emoji(seg: Segment) -> Segment:
     return Segment(t, seg.kind, seg.name, seg.fallback)
 
 
-_LOWER_CACHE: dict[str, frozenset[str]] = {}
+_WORDS_CACHE: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
 
 #: Languages whose letters go on in lower case after the greeting's comma (German: only safe words, never
@@ -57,40 +57,24 @@ _LOWER_CACHE: dict[str, frozenset[str]] = {}
 _LOWER_AFTER_GREETING = frozenset({"de", "hr"})
 
 
-def _lowercase_words(corpus: Any, lang: str) -> frozenset[str]:
-    """Words the corpus writes in lower case in ``lang``'s answers (so they are no nouns and may start
-    the line after a German greeting in lower case: "jeder", "gib", "bitte")."""
+def _answer_words(corpus: Any, lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Two word sets of ``lang``'s answers, read once per corpus: the words the corpus writes in lower
+    case (no nouns: they may start the line after a German greeting in lower case, "jeder", "gib") and
+    the words it capitalises mid-sentence (names, brands: they keep their capital after a Croatian one)."""
     key = f"{getattr(corpus, 'content_hash', id(corpus))}:{lang}"
-    if key not in _LOWER_CACHE:
-        words: set[str] = set()
+    if key not in _WORDS_CACHE:
+        lower: set[str] = set()
+        proper: set[str] = set()
         for e in getattr(corpus, "entries", ()) or ():
             tmpl = (getattr(e, "answers", {}) or {}).get(lang)
             for rg in ("formal", "informal"):
                 text = getattr(tmpl, rg, None) if tmpl is not None else None
                 if isinstance(text, str):
-                    words.update(w for w in re.findall(r"(?<![.!?]\s)\b([^\W\d_]+)\b", text) if w == w.lower())
-        _LOWER_CACHE[key] = frozenset(words)
-    return _LOWER_CACHE[key]
-
-
-_PROPER_CACHE: dict[str, frozenset[str]] = {}
-
-
-def _proper_words(corpus: Any, lang: str) -> frozenset[str]:
-    """Words ``lang``'s answers capitalise mid-sentence (names, brands, UI labels after a quote
-    excluded): they keep their capital at the start of a Croatian line after the greeting."""
-    key = f"{getattr(corpus, 'content_hash', id(corpus))}:{lang}"
-    if key not in _PROPER_CACHE:
-        words: set[str] = set()
-        for e in getattr(corpus, "entries", ()) or ():
-            tmpl = (getattr(e, "answers", {}) or {}).get(lang)
-            for rg in ("formal", "informal"):
-                text = getattr(tmpl, rg, None) if tmpl is not None else None
-                if isinstance(text, str):
-                    words.update(w.lower() for w in re.findall(r"(?<=[\w,;:)] )([^\W\d_][\w'-]*)", text)
-                                 if w[:1].isupper())
-        _PROPER_CACHE[key] = frozenset(words)
-    return _PROPER_CACHE[key]
+                    lower.update(w for w in re.findall(r"(?<![.!?]\s)\b([^\W\d_]+)\b", text) if w == w.lower())
+                    proper.update(w.lower() for w in re.findall(r"(?<=[\w,;:)] )([^\W\d_][\w'-]*)", text)
+                                  if w[:1].isupper())
+        _WORDS_CACHE[key] = (frozenset(lower), frozenset(proper))
+    return _WORDS_CACHE[key]
 
 
 def _lowercase_after_greeting(paras: dict[str, _Para], loc: Locale, known: frozenset[str] = frozenset(),

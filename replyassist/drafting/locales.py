@@ -296,3 +296,16 @@ def get_locale(language: str | None) -> Locale:
     if not has_locale(lang):
         lang = FALLBACK_LANGUAGE
     return _load(lang)
+
+
+def asks(text: str, language: str | None) -> bool:
+    """A question or a request, not a statement: a "?" or a word of the locale's ``asks`` lexicon
+    ("please", "bitte", "kérem", "molim", "zanima me"; Serbian Cyrillic through its Latin spelling).
+    The drafter's praise rule and the assistant's second questions both ask this.
+
+    >>> asks("and stop the newsletters too", "en"), asks("pls close my account", "en"), asks("Wo ist es?", "de")
+    (False, True, True)
+    """
+    if "?" in text:
+        return True
+    return bool(get_locale(language if has_locale(language) else "en").find(text, "asks"))

@@ -251,7 +251,11 @@ def _without_done_steps(bodies: Sequence[str], done: Sequence[str], loc: Locale,
         notes.append("the customer has already done what the answer says first (" + ", ".join(done) + "): "
                      + ("that sentence is left out" if kept else "the answer is left out; check the case"))
         if kept:
-            out.append(" ".join(kept))
+            # words that pointed back at the dropped step ("Ha a csomag így sem kerül elő": even so)
+            text = " ".join(kept)
+            for pat, rep in loc.get("after_done_step") or []:
+                text = re.sub(pat, rep, text)
+            out.append(text)
     return out
 
 

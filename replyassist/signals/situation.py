@@ -336,7 +336,7 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
         if raw.get(step):
             evidence[step] = [f"{step.replace('_', ' ', 1)}: {_quote(raw[step])}"]
     if "billing" in evidence and (any(_REFUND.search(fold(h.text)[0]) for h in found["billing"]) or (
-            _REFUND.search(fold(text)[0]) and not any(_CHARGE.search(fold(h.text)[0]) for h in found["billing"]))):
+            _REFUND.search(folded[0]) and not any(_CHARGE.search(fold(h.text)[0]) for h in found["billing"]))):
         evidence["refund"] = ["refund: the billing problem is about a refund"]
     if "wrong_item" in evidence and found["wrong_item"] and all(_MISSING.search(fold(h.text)[0]) for h in found["wrong_item"]):
         evidence["missing"] = ["missing: something is missing from the parcel (not a wrong item)"]
