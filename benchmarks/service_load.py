@@ -255,13 +255,13 @@ class Row:
                 f"{self.rss[0]:.0f} → {self.rss[-1]:.0f}" if self.rss else "–", self.per_call(),
                 f"{self.base_rate:.1f}", f"**{self.rps / self.base_rate:.2f}**",
                 f"{self.base_p50:.1f}", f"**{pct(self.lat, .5) / self.base_p50:.2f}**",
-                f"{statistics.mean(self.loads):.1f}" if self.loads else "–"]
+                f"{statistics.mean(self.loads):.1f} ({min(self.loads):.1f}–{max(self.loads):.1f})" if self.loads else "–"]
 
 
 HEADER = ["variant", "workers", "concurrency", "requests", "seconds", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
           "RSS MB before → after", "msgs per model call", "in-process suggest_many msg/s",
           "÷ in-process batch rate (goal ≥ 0.8)", "in-process suggest() p50 ms", "p50 ÷ suggest() p50 (goal < 2 at c=1)",
-          "load (1 min)"]
+          "load (1 min): mean (min–max)"]
 
 
 def table(rows: list[Row]) -> str:
@@ -305,6 +305,7 @@ def main() -> int:
             f"{a.slices} interleaved rounds per group, {os.cpu_count()} cores, environment of this process and the "
             f"services: {env_note or 'default'}" + (f", service settings {a.setting}" if a.setting else ""))
     print("# " + head + "\n" + "\n".join(f"- variant {v.label}: {v.describe()}" for v in variants) + "\n", flush=True)
+    t_run = time.perf_counter()
     lib = InProcess(a.corpus, str(settings), msgs)
     rows: list[Row] = []
     for w in workers:
@@ -362,6 +363,13 @@ def main() -> int:
                      f"({best.workers} worker(s), concurrency {best.concurrency}; goal >= 0.8)")
         print(line)
         text += "\n" + line.strip() + "\n"
+    short = [r for r in rows if len(r.lat) < a.n]
+    line = (f"{len(rows) - len(short)} of {len(rows)} rows completed all {a.n} requests"
+            + (f"; stopped by the {a.max_seconds:.0f} s cap: " + ", ".join(f"{r.variant}/{r.workers}w/c{r.concurrency} "
+                                                                          f"({len(r.lat)})" for r in short) if short else "")
+            + f". Wall time of the whole run: {(time.perf_counter() - t_run) / 60:.1f} min.")
+    print("\n" + line)
+    text += "\n" + line + "\n"
     if a.out != "-":
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out).write_text("# " + text + "\n", encoding="utf-8")

@@ -177,6 +177,23 @@ def test_auth_required_and_checked(anon, service):
         assert anon.get(path).status_code == 200
 
 
+def test_no_keyed_route_lets_a_missing_or_wrong_key_in(anon):
+    """Every route of the OpenAPI document except the open ones and the webhooks (their own secrets)."""
+    spec = anon.get("/openapi.json").json()
+    open_paths = {"/healthz", "/readyz"}
+    checked = 0
+    for path, ops in spec["paths"].items():
+        if path in open_paths or path.startswith("/v1/webhooks/"):
+            continue
+        url = path.replace("{job_id}", "x")
+        for method in ops:
+            for headers in ({}, {"X-API-Key": "wrong"}, {"Authorization": "Bearer wrong"},
+                            {"Authorization": f"Basic {KEY}"}, {"X-API-Key": KEY[:-1]}):
+                _assert_error(anon.request(method.upper(), url, headers=headers, json={"text": "hi"}), 401, "E601")
+            checked += 1
+    assert checked >= 10  # /v1 (8) and /metrics, and the desk's API
+
+
 # ---- limits and bad input -------------------------------------------------------------------------
 
 def test_two_megabyte_body_is_refused(client, service):
@@ -233,6 +250,72 @@ def test_bad_input_on_other_endpoints(client):
     _assert_error(client.get("/v1/suggest"), 405, "E608")
     _assert_error(client.get("/v1/gaps/jobs/does-not-exist"), 404, "E605")
     _assert_error(client.post("/v1/gaps/jobs", json={"file": "x"}), 422, "E604")
+
+
+def test_lone_surrogates_are_replaced_not_a_500(client):
+    # a client that cut an emoji in half sends "\\ud83d" alone: not a character, cannot be written as UTF-8
+    raw = rb'{"text": "Gde je paket? \ud83d", "id": "t-\ud800", "customer_name": "Ana \udc80", "values": {"\ud800": "x"}}'
+    r = client.post("/v1/suggest", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["id"] == "t-\ufffd" and got["message"]["text"] == "Gde je paket? \ufffd"
+    assert got["language"]["language"] in ("sr", "hr", "bs")
+    r = client.post("/v1/suggest/batch", content=rb'{"messages": [{"text": "\ud800"}, {"text": "Wo ist mein Paket? \ud83d\ude00"}]}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["results"][1]["suggestion"]["message"]["text"] == "Wo ist mein Paket? \U0001F600"
+    r = client.post("/v1/detect", content=rb'{"text": "\udfff Hvala", "segments": true}', headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+
+
+def test_hostile_requests_get_clear_errors(client, anon):
+    big_batch = {"messages": [{"text": "hi"}] * 10_000}   # 130 kB: under the body limit, over the batch limit
+    e = _assert_error(client.post("/v1/suggest/batch", json=big_batch), 422, "E604")
+    assert "10000 messages" in e["message"]
+    _assert_error(client.post("/v1/suggest", content=b"[" * 100_000, headers={"content-type": "application/json"}),
+                  400, "E603")                               # nested too deeply
+    _assert_error(client.post("/v1/suggest", content=b'{"text": ' + b"9" * 5000 + b"}",
+                              headers={"content-type": "application/json"}), 400, "E603")
+    _assert_error(client.post("/v1/suggest", json={"text": "Paket?", "history": [{"text": "x", "direction": "up"}]}),
+                  422, "E604")
+    _assert_error(client.post("/v1/gaps/jobs", files={"file": ("log.csv", b"text\nWo ist mein Paket?\n")},
+                              data={"min_gap_size": "-1"}), 422, "E604")
+    r = client.get("/v1/corpus", headers={"X-Junk": "a" * 60_000})   # a 60 kB header
+    assert r.status_code == 200
+    # no key: refused before the body is looked at (malformed, wrong types, a multipart upload)
+    for req in (dict(content=b"{bad", headers={"content-type": "application/json"}),
+                dict(content=b'{"text": 5}', headers={"content-type": "application/json"}),
+                dict(content=b"hi", headers={"content-type": "text/plain"})):
+        _assert_error(anon.post("/v1/suggest", **req), 401, "E601")
+    _assert_error(anon.post("/v1/gaps/jobs", files={"file": ("log.csv", b"text\nhi\n")}), 401, "E601")
+    _assert_error(anon.post("/v1/suggest", json={"text": 5}, headers={"Authorization": "Basic " + KEY}), 401, "E601")
+
+
+def test_request_timeout_and_a_second_reload_get_clear_errors(assistant):
+    """E606 when no answer comes in time, E612 when a reload is already running (the model lock is
+    held by the test, as a long model call would)."""
+    from replyassist.service.app import create_app
+    from replyassist.service.config import ServiceConfig
+    app = create_app(ServiceConfig(corpus=str(assistant.corpus.path or "faq_corpus/shop"), request_timeout_s=0.5),
+                     assistant=assistant)
+    runner = app.state.runner
+    with RunningServer(app) as srv, httpx.Client(base_url=srv.url, timeout=120) as c:
+        done: list[httpx.Response] = []
+        with runner.lock:
+            e = _assert_error(c.post("/v1/suggest", json=MESSAGES[3]), 504, "E606")
+            assert "0.5 s" in e["message"]
+            def reload() -> None:
+                with httpx.Client(base_url=srv.url, timeout=120) as c2:
+                    done.append(c2.post("/v1/corpus/reload"))
+            first = threading.Thread(target=reload)
+            first.start()
+            t0 = time.time()
+            while not runner._reloading.locked() and time.time() - t0 < 60:
+                time.sleep(0.02)
+            _assert_error(c.post("/v1/corpus/reload"), 409, "E612")
+        first.join(120)
+        assert done and done[0].status_code == 200, done and done[0].text
+        assert c.get("/readyz").json()["generation"] == 2
 
 
 # ---- concurrency -------------------------------------------------------------------------------------
@@ -331,6 +414,44 @@ def test_chatwoot_ignores_its_own_outgoing_and_private_messages(anon, desk):
                             headers={"content-type": "application/json"}), 400, "E603")
     time.sleep(0.5)
     assert desk.requests == []
+
+
+def test_webhook_ids_that_would_change_the_help_desk_url_are_ignored(anon, desk):
+    desk.clear()
+    for conv, acc in (({"id": "../../../api/v1/profile"}, {"id": 3}), ({"id": 42}, {"id": "3/../../x"}),
+                      ({"id": True}, {"id": 3}), ({"id": 1e308}, {"id": 3})):
+        r = anon.post("/v1/webhooks/chatwoot?token=cw-hook", json=_chatwoot_payload(conversation=conv, account=acc))
+        assert r.status_code == 200 and r.json()["status"] == "ignored", r.text
+    r = _zendesk_post(anon, {**_zendesk_payload("e-path"), "detail": {"id": "35436/../../users/me"}})
+    assert r.status_code == 200 and r.json()["status"] == "ignored", r.text
+    _assert_error(anon.post("/v1/webhooks/chatwoot?token=cw-hook", content=b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+                            headers={"content-type": "application/json"}), 400, "E603")
+    time.sleep(0.5)
+    assert desk.requests == []
+
+
+def test_webhooks_without_their_own_secret_never_let_anyone_in(assistant, desk):
+    """No Chatwoot webhook_token: ?token= must be an API key. No Zendesk secret: nothing is accepted
+    (an empty HMAC key would let anyone sign)."""
+    from replyassist.service.app import create_app
+    from replyassist.service.auth import hash_key
+    from replyassist.service.config import ChatwootConfig, ServiceConfig, ZendeskConfig
+    from replyassist.service.adapters.zendesk import sign
+    cfg = ServiceConfig(corpus=str(assistant.corpus.path or "faq_corpus/shop"), api_key_hashes=(hash_key(KEY),),
+                        chatwoot=ChatwootConfig(base_url=desk.url, api_access_token="cw-token"),
+                        zendesk=ZendeskConfig(secret="", base_url=desk.url))
+    outgoing = _chatwoot_payload(message_type="outgoing")  # passes auth, then ignored: no model work
+    with RunningServer(create_app(cfg, assistant=assistant)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        _assert_error(c.post("/v1/webhooks/chatwoot", json=outgoing), 401, "E601")
+        _assert_error(c.post("/v1/webhooks/chatwoot?token=guess", json=outgoing), 401, "E601")
+        r = c.post(f"/v1/webhooks/chatwoot?token={KEY}", json=outgoing)
+        assert r.status_code == 200 and r.json()["status"] == "ignored", r.text
+        raw = json.dumps(_zendesk_payload("e-nosecret")).encode()
+        ts = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        e = _assert_error(c.post("/v1/webhooks/zendesk", content=raw, headers={
+            "content-type": "application/json", "x-zendesk-webhook-signature": sign("", ts, raw),
+            "x-zendesk-webhook-signature-timestamp": ts}), 404, "E614")
+        assert "signing secret" in e["message"]
 
 
 def _zendesk_payload(event_id="01JQMQH83YNAKWSWJ8B1QH2NSC", body="Hol van a csomagom? Már két hete várok!",

@@ -24,15 +24,16 @@ import asyncio
 import json
 import logging
 import os
+import re
 import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Literal, MutableMapping, Optional, Union
+from typing import Annotated, Any, AsyncIterator, Literal, MutableMapping, Optional, Union
 
 from fastapi import BackgroundTasks, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -40,7 +41,7 @@ from starlette.routing import Match
 from .. import __version__
 from ..errors import CorpusError, Errors, ReplyAssistError
 from .auth import KeyStore
-from .batching import AnnounceMiddleware, BatchStats, MicroBatcher
+from .batching import AnnounceMiddleware, BatchStats
 from .config import ServiceConfig
 from .errors import ServiceError, error_response, library_error_status
 from .jobs import GapJobs
@@ -55,10 +56,30 @@ log = logging.getLogger("replyassist.service")
 
 # ---- request bodies ---------------------------------------------------------------------------
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(s: str) -> str:
+    r"""Lone UTF-16 surrogates become U+FFFD.
+
+    JSON may carry ``"\ud83d"`` without its pair (a client that cut an emoji in half); it is not
+    a character and cannot be written back as UTF-8, so it is replaced at the door, the way the
+    library's text cleaning treats it.
+
+    >>> _no_lone_surrogates("ok \ud83d") == "ok \ufffd"
+    True
+    """
+    return _SURROGATES.sub("\ufffd", s)
+
+
+#: a strict string (no number turned into text) with lone surrogates replaced
+Text = Annotated[StrictStr, AfterValidator(_no_lone_surrogates)]
+
+
 class HistoryItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: StrictStr
-    date: Optional[StrictStr] = Field(None, description="ISO date, e.g. 2026-05-12")
+    text: Text
+    date: Optional[Text] = Field(None, description="ISO date, e.g. 2026-05-12")
     direction: Optional[Literal["in", "out"]] = Field(None, description="in = from the customer, out = from the team")
 
 
@@ -68,15 +89,15 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"text": "Hol van a csomagom? Már két hete várok!", "customer_name": "Kovács Anna",
          "agent_name": "Mira K.", "channel": "email"}]})
-    text: StrictStr = Field(..., description="the customer's message")
-    customer_name: Optional[StrictStr] = None
-    agent_name: Optional[StrictStr] = None
-    channel: Optional[StrictStr] = Field(None, description="email, chat, twitter, facebook, instagram, forum, phone, ...")
-    customer_language: Optional[StrictStr] = Field(None, description="known language of the customer (ISO 639-1), a hint")
-    locale: Optional[StrictStr] = Field(None, description="locale of the channel or market, e.g. de-AT, a hint")
-    history: list[Union[StrictStr, HistoryItem]] = Field(default_factory=list, description="earlier messages, oldest first")
-    values: dict[StrictStr, StrictStr] = Field(default_factory=dict, description="placeholder values, e.g. order_id")
-    id: Optional[StrictStr] = Field(None, description="your id for the message, echoed as `id`")
+    text: Text = Field(..., description="the customer's message")
+    customer_name: Optional[Text] = None
+    agent_name: Optional[Text] = None
+    channel: Optional[Text] = Field(None, description="email, chat, twitter, facebook, instagram, forum, phone, ...")
+    customer_language: Optional[Text] = Field(None, description="known language of the customer (ISO 639-1), a hint")
+    locale: Optional[Text] = Field(None, description="locale of the channel or market, e.g. de-AT, a hint")
+    history: list[Union[Text, HistoryItem]] = Field(default_factory=list, description="earlier messages, oldest first")
+    values: dict[Text, Text] = Field(default_factory=dict, description="placeholder values, e.g. order_id")
+    id: Optional[Text] = Field(None, description="your id for the message, echoed as `id`")
 
     def to_message(self) -> dict[str, Any]:
         d = self.model_dump(exclude_none=True)
@@ -92,9 +113,9 @@ class BatchIn(BaseModel):
 
 class DetectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: StrictStr
-    customer_language: Optional[StrictStr] = None
-    locale: Optional[StrictStr] = None
+    text: Text
+    customer_language: Optional[Text] = None
+    locale: Optional[Text] = None
     segments: StrictBool = False
 
 
@@ -169,19 +190,15 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
                  time.perf_counter() - t0)
     metrics = Metrics()
     keys = KeyStore(config.api_key_hashes)
-    runner = ModelRunner(assistant, micro_batch=config.micro_batch, on_batch=metrics.batch_size)
-
-    def _suggest_many(flat: list[dict[str, Any]]) -> list[Any]:
-        return runner.assistant.suggest_many(flat, on_error="return")  # the current assistant (after reloads)
 
     def _on_batch(stats: BatchStats) -> None:
         metrics.batch_size(stats.messages)
 
-    # dynamic micro-batching (batching.py): concurrent suggest requests share one suggest_many call,
-    # holding the runner's model lock, on the batcher's own inference thread
-    batcher: MicroBatcher[dict[str, Any], Any] = MicroBatcher(
-        lambda flat: runner.call(_suggest_many, flat), max_batch=config.micro_batch,
-        max_wait_ms=config.batch_wait_ms, on_batch=_on_batch)
+    # dynamic micro-batching (batching.py): concurrent suggest requests (API, webhooks, desk) share
+    # one suggest_many call, holding the runner's model lock, on the runner's one inference thread
+    runner = ModelRunner(assistant, micro_batch=config.micro_batch, batch_wait_ms=config.batch_wait_ms,
+                         on_batch=_on_batch)
+    batcher = runner.batcher
     jobs = GapJobs(runner, on_status=metrics.job)
     http_client: dict[str, Any] = {}
 
@@ -194,12 +211,10 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner.start()
-        batcher.start()
+        runner.start()  # the inference thread (runner.batcher)
         try:
             yield
         finally:
-            batcher.stop()
             runner.stop()
             jobs.shutdown()
             if "c" in http_client:
@@ -217,14 +232,31 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     bearer = HTTPBearer(auto_error=False, description="API key as a bearer token")
     api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
 
+    def _unauthorized() -> ServiceError:
+        return ServiceError(Errors.E601, "Missing or wrong API key. Send it as 'Authorization: Bearer KEY' or "
+                                    "'X-API-Key: KEY'.", headers={"WWW-Authenticate": "Bearer"})
+
     async def require_key(cred: Optional[HTTPAuthorizationCredentials] = Depends(bearer),
                           x_api_key: Optional[str] = Depends(api_key_header)) -> None:
         if not keys.enabled:  # no key configured: the server is bound to loopback only (server.py)
             return
         given = x_api_key or (cred.credentials if cred else None)
         if not keys.check(given):
-            raise ServiceError(Errors.E601, "Missing or wrong API key. Send it as 'Authorization: Bearer KEY' or "
-                                       "'X-API-Key: KEY'.", headers={"WWW-Authenticate": "Bearer"})
+            raise _unauthorized()
+
+    def _refused_key(request: Request) -> bool:
+        """The request's route needs a key and it has none or a wrong one (checked before its body is judged)."""
+        if not keys.enabled:
+            return False
+        route = request.scope.get("route")
+        deps = getattr(getattr(route, "dependant", None), "dependencies", ())
+        if not any(d.call is require_key for d in deps):
+            return False
+        given = request.headers.get("x-api-key")
+        if not given:
+            scheme, _, cred = request.headers.get("authorization", "").partition(" ")
+            given = cred.strip() if scheme.lower() == "bearer" else None
+        return not keys.check(given)
 
     auth = [Depends(require_key)]
 
@@ -238,6 +270,8 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _refused_key(request):  # a request without a valid key learns nothing about its body
+            return await _service_error(request, _unauthorized())
         errs = exc.errors()
         ctype = request.headers.get("content-type", "")
         if request.method == "POST" and "json" not in ctype and "multipart" not in ctype and \
@@ -292,7 +326,7 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
                 raise ServiceError(Errors.E611, f"{where} has {len(m['text']):,} characters; this service accepts at most "
                                            f"{config.max_message_chars:,}. Send the newest part of the message.")
         try:
-            results = await asyncio.wait_for(batcher.submit(messages, scope=scope), config.request_timeout_s)
+            results = await asyncio.wait_for(runner.suggest(messages, scope=scope), config.request_timeout_s)
         except asyncio.TimeoutError:
             raise ServiceError(Errors.E606, f"No answer within {config.request_timeout_s:g} s (the service is busy); "
                                        "retry later.") from None
@@ -415,6 +449,12 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     chatwoot = ChatwootAdapter(config.chatwoot, _hook_suggest, http, metrics) if config.chatwoot else None
     zendesk = ZendeskAdapter(config.zendesk, _hook_suggest, http, metrics, config.dedupe_size) if config.zendesk else None
     app.state.chatwoot, app.state.zendesk = chatwoot, zendesk
+    if zendesk is not None and not zendesk.config.secret:
+        log.warning("[service.zendesk] has no signing secret (REPLYASSIST_ZENDESK_SECRET): its webhook refuses "
+                    "every request")
+    if chatwoot is not None and not chatwoot.config.webhook_token:
+        log.warning("[service.chatwoot] has no webhook_token: the Chatwoot webhook %s", "takes an API key as ?token="
+                    if keys.enabled else "is open to anyone who can reach this loopback address")
 
     @app.post("/v1/webhooks/chatwoot", tags=["webhooks"])
     async def chatwoot_hook(request: Request, background: BackgroundTasks,
@@ -423,8 +463,13 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         """Chatwoot agent bot: `message_created` of an incoming message -> a private note with the draft."""
         if chatwoot is None:
             raise ServiceError(Errors.E614, "The Chatwoot adapter is not configured ([service.chatwoot] in the settings).")
-        if not chatwoot.token_ok(token):
-            raise ServiceError(Errors.E601, "Wrong or missing webhook token (?token=...).")
+        if chatwoot.config.webhook_token:
+            token_ok = chatwoot.token_ok(token)
+        else:  # no webhook_token: with API keys configured, ?token= must be one of them
+            token_ok = not keys.enabled or keys.check(token)
+        if not token_ok:
+            raise ServiceError(Errors.E601, "Wrong or missing webhook token (?token=...: the webhook_token of "
+                                       "[service.chatwoot], or an API key when no webhook_token is set).")
         payload = _json_body(await request.body())
         ev, why = parse_chatwoot(payload)
         if ev is None:
@@ -439,6 +484,9 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
         """Zendesk webhook: verified, de-duplicated on the event id, answered at once; the note is added after."""
         if zendesk is None:
             raise ServiceError(Errors.E614, "The Zendesk adapter is not configured ([service.zendesk] in the settings).")
+        if not zendesk.config.secret:  # an empty HMAC key would let anyone sign
+            raise ServiceError(Errors.E614, "The Zendesk adapter has no signing secret (REPLYASSIST_ZENDESK_SECRET); "
+                                       "every webhook is refused until it is set.")
         body = await request.body()
         why = verify_zendesk(zendesk.config.secret, body, request.headers.get("x-zendesk-webhook-signature"),
                              request.headers.get("x-zendesk-webhook-signature-timestamp"),
@@ -465,14 +513,14 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:
         """Liveness: the process answers and its inference thread runs."""
-        if not runner.alive or not batcher.alive:
+        if not runner.alive:
             return error_response(Errors.E607, "The inference thread is not running.", 503)
         return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> JSONResponse:
         """Readiness: models and corpus loaded, inference thread running."""
-        if not runner.alive or not batcher.alive or runner.assistant is None:
+        if not runner.alive or runner.assistant is None:
             return error_response(Errors.E607, "Not ready: the models are loading.", 503)
         c = runner.assistant.corpus
         return JSONResponse({"status": "ready", "corpus": c.name, "content_hash": c.content_hash,
@@ -501,12 +549,27 @@ def create_app(config: ServiceConfig, assistant: Any = None) -> FastAPI:
 
 
 def _json_body(body: bytes) -> Any:
+    """A webhook's JSON body (strings with lone surrogates cleaned), or E603 saying what is wrong with it."""
     try:
-        return json.loads(body.decode("utf-8"))
+        return _clean_json(json.loads(body.decode("utf-8")))
     except UnicodeDecodeError:
         raise ServiceError(Errors.E603, "The body is not valid UTF-8.") from None
     except json.JSONDecodeError as exc:
         raise ServiceError(Errors.E603, f"The body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).") from None
+    except RecursionError:
+        raise ServiceError(Errors.E603, "The body is not usable JSON: nested too deeply.") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ServiceError(Errors.E603, f"The body is not usable JSON ({str(exc)[:120]}).") from None
+
+
+def _clean_json(v: Any) -> Any:
+    if isinstance(v, str):
+        return _no_lone_surrogates(v)
+    if isinstance(v, list):
+        return [_clean_json(x) for x in v]
+    if isinstance(v, dict):
+        return {_no_lone_surrogates(k): _clean_json(x) for k, x in v.items()}
+    return v
 
 
 def app_from_env() -> FastAPI:

@@ -1,34 +1,35 @@
-"""The one place that touches the models: a per-worker inference thread that batches requests.
+"""The one place that touches the models of a worker: the model lock and the inference thread.
 
-Every model call of a worker (suggest, detect, reload, gap jobs) holds ``runner.lock``; the
-suggestions themselves are computed on one thread, ``replyassist-batcher``, which takes whatever
-requests are waiting (up to ``micro_batch`` messages) and runs them as ONE
-``suggest_many(..., on_error="return")`` call. So
+Every model call of a worker (suggestions, detect, reload, gap jobs, the desk) holds
+``runner.lock``. Suggestions are computed on ONE inference thread, the runner's
+:class:`~replyassist.service.batching.MicroBatcher`, which gathers concurrent requests (from
+``/v1/suggest``, ``/v1/suggest/batch``, the webhooks and the desk) into one
+``suggest_many(..., on_error="return")`` call of the *current* assistant (after reloads). So
 
 - nothing in the library is used from two threads at once (the lock), and
-- under load the service gets the batch rate of ``suggest_many`` (one encode for many messages),
-  while a lone request is run at once, without waiting for company.
+- a message's result does not depend on the batch it lands in (``suggest_many`` scores each
+  message on its own; ``tests/test_service_batching.py`` checks concurrent against sequential).
 
-A message's result does not depend on the batch it lands in (``suggest_many`` scores each
-message on its own; tests/test_service.py checks concurrent against sequential results).
+>>> import asyncio
+>>> class Upper:  # stands in for a ReplyAssistant
+...     def suggest_many(self, ms, on_error="raise"):
+...         return [m["text"].upper() for m in ms]
+>>> r = ModelRunner(Upper()).start()
+>>> asyncio.run(r.suggest([{"text": "hol van"}, {"text": "wo bleibt"}]))
+['HOL VAN', 'WO BLEIBT']
+>>> r.stop()
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import queue
 import threading
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, MutableMapping, Optional, Sequence
 
-from ..errors import ReplyAssistError
+from .batching import BatchStats, InternalFailure, MicroBatcher
 
 __all__ = ["ModelRunner", "InternalFailure"]
 
 log = logging.getLogger("replyassist.service")
-
-
-class InternalFailure(Exception):
-    """An unexpected exception while suggesting one message (a bug: logged, answered as E610)."""
 
 
 class _Locked:
@@ -51,101 +52,56 @@ class _Locked:
 
 
 class ModelRunner:
-    """Owns the :class:`~replyassist.ReplyAssistant` of this worker; see the module docs."""
+    """Owns the :class:`~replyassist.ReplyAssistant` of this worker, its lock and its inference thread.
 
-    def __init__(self, assistant: Any, *, micro_batch: int = 32,
-                 on_batch: Callable[[int], None] | None = None) -> None:
+    ``micro_batch`` / ``batch_wait_ms``: the batcher's bounds (docs/service.md, "Concurrency and
+    micro-batching"); ``on_batch(stats)`` is called after every model call (metrics).
+    """
+
+    def __init__(self, assistant: Any, *, micro_batch: int = 32, batch_wait_ms: float = 5.0,
+                 on_batch: Optional[Callable[[BatchStats], None]] = None) -> None:
         self.lock = threading.RLock()
         self._assistant = assistant
-        self.micro_batch = micro_batch
-        self.on_batch = on_batch
         self.generation = 1
-        self._q: "queue.Queue[Any]" = queue.Queue()
-        self._thread: threading.Thread | None = None
         self._reloading = threading.Lock()
+        self.batcher: MicroBatcher[dict[str, Any], Any] = MicroBatcher(
+            self._suggest_many, max_batch=micro_batch, max_wait_ms=batch_wait_ms, on_batch=on_batch)
 
     @property
     def assistant(self) -> Any:
         return self._assistant
 
+    @property
+    def micro_batch(self) -> int:
+        return self.batcher.max_batch
+
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> "ModelRunner":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="replyassist-batcher", daemon=True)
-            self._thread.start()
+        """Start the inference thread (idempotent)."""
+        self.batcher.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is not None:
-            self._q.put(None)
-            self._thread.join(timeout)
-            self._thread = None
+        self.batcher.stop(timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """The inference thread runs."""
+        return self.batcher.alive
 
     # -- suggest ---------------------------------------------------------------------------------
 
-    async def suggest(self, messages: Sequence[dict[str, Any]]) -> list[Any]:
-        """Suggestions (or the :class:`ReplyAssistError` / :class:`InternalFailure` of each bad message), in order."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future = loop.create_future()
-        self._q.put((list(messages), loop, fut))
-        return await fut
+    def _suggest_many(self, flat: list[dict[str, Any]]) -> list[Any]:
+        with self.lock:  # the current assistant (after reloads), on the inference thread
+            return list(self._assistant.suggest_many(flat, on_error="return"))
 
-    def _loop(self) -> None:
-        while True:
-            item = self._q.get()
-            if item is None:
-                return
-            items = [item]
-            n = len(item[0])
-            stop = False
-            while n < self.micro_batch:
-                try:
-                    nxt = self._q.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                items.append(nxt)
-                n += len(nxt[0])
-            live = [it for it in items if not it[2].cancelled()]  # timed-out requests are not computed
-            flat = [m for msgs, _, _ in live for m in msgs]
-            results = self._compute(flat) if flat else []
-            if self.on_batch is not None and flat:
-                self.on_batch(len(flat))
-            i = 0
-            for msgs, loop, fut in live:
-                chunk = results[i:i + len(msgs)]
-                i += len(msgs)
-                try:
-                    loop.call_soon_threadsafe(_deliver, fut, chunk)
-                except RuntimeError:  # the event loop is closed (shutting down)
-                    pass
-            if stop:
-                return
+    async def suggest(self, messages: Sequence[dict[str, Any]], *,
+                      scope: Optional[MutableMapping[str, Any]] = None) -> list[Any]:
+        """Suggestions (or the :class:`ReplyAssistError` / :class:`InternalFailure` of each bad message), in order.
 
-    def _compute(self, flat: list[dict[str, Any]]) -> list[Any]:
-        with self.lock:
-            ra = self._assistant
-            try:
-                return ra.suggest_many(flat, on_error="return")
-            except Exception:  # a bug in one message must not fail the others: run them one by one
-                log.exception("suggest_many failed on a batch of %d; retrying one by one", len(flat))
-            out: list[Any] = []
-            for m in flat:
-                try:
-                    out.append(ra.suggest_many([m], on_error="return")[0])
-                except ReplyAssistError as exc:
-                    out.append(exc)
-                except Exception as exc:
-                    log.exception("suggest failed on one message")
-                    out.append(InternalFailure(f"{type(exc).__name__}"))
-            return out
+        ``scope``: the ASGI scope of a request announced by ``AnnounceMiddleware`` (withdrawn on submit)."""
+        return await self.batcher.submit(messages, scope=scope)
 
     # -- other model calls -------------------------------------------------------------------------
 
@@ -175,8 +131,3 @@ class ModelRunner:
             return new
         finally:
             self._reloading.release()
-
-
-def _deliver(fut: asyncio.Future, chunk: list[Any]) -> None:
-    if not fut.done():
-        fut.set_result(chunk)

@@ -5,6 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 
+def positive_id(v: Any) -> int | None:
+    """A help desk's numeric id (a JSON integer or a string of digits) that is safe in a URL path, else None.
+
+    >>> positive_id(42), positive_id("35436"), positive_id("../../x"), positive_id(True), positive_id(1e308)
+    (42, 35436, None, None, None)
+    """
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v if 0 < v < 10**19 else None
+    if isinstance(v, str) and 0 < len(v) <= 19 and v.isascii() and v.isdigit():
+        return int(v) if int(v) > 0 else None
+    return None
+
+
 def note_text(suggestion: dict[str, Any], header: str) -> str:
     """The agent-facing note: a header line (band, FAQ id), the draft, and what the agent should check."""
     match = suggestion.get("match", {})

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from . import note_text
+from . import note_text, positive_id
 
 __all__ = ["ChatwootEvent", "parse_event", "ChatwootAdapter", "CHANNELS"]
 
@@ -69,13 +69,15 @@ def parse_event(payload: Any) -> tuple[ChatwootEvent | None, str]:
         return None, "no text content"
     conv = _sub(payload, "conversation")
     account = _sub(payload, "account")
-    conv_id = conv.get("display_id", conv.get("id"))
-    if conv_id is None or account.get("id") is None:
-        return None, "conversation.id or account.id missing"
+    conv_id = positive_id(conv.get("display_id", conv.get("id")))
+    account_id = positive_id(account.get("id"))
+    if conv_id is None or account_id is None:  # they go into the API's URL path
+        return None, "conversation.id or account.id missing or not a positive integer"
     meta = _sub(conv, "meta")
     assignee = _sub(meta, "assignee")
     name = sender.get("name")
-    return ChatwootEvent(message_id=str(payload.get("id")), content=content, account_id=account["id"],
+    mid = payload.get("id")
+    return ChatwootEvent(message_id=str(mid) if isinstance(mid, (int, str)) else "", content=content, account_id=account_id,
                          conversation_id=conv_id, customer_name=name if isinstance(name, str) and name else None,
                          channel=CHANNELS.get(str(conv.get("channel")), None),
                          agent_name=assignee.get("name") if isinstance(assignee.get("name"), str) else None), ""
@@ -99,7 +101,7 @@ class ChatwootAdapter:
         try:
             [res] = await self.suggest([{"text": ev.content, "customer_name": ev.customer_name,
                                          "agent_name": ev.agent_name, "channel": ev.channel,
-                                         "id": ev.message_id}])
+                                         "id": ev.message_id or None}])
             if not hasattr(res, "to_dict"):
                 self.metrics.webhook("chatwoot", "suggest_failed")
                 log.warning("chatwoot: no suggestion for message %s: %s", ev.message_id, res)

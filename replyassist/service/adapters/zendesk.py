@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from . import note_text
+from . import note_text, positive_id
 
 __all__ = ["sign", "verify", "Dedupe", "ZendeskEvent", "parse_event", "ZendeskAdapter"]
 
@@ -123,9 +123,10 @@ def parse_event(payload: Any) -> tuple[ZendeskEvent | None, str]:
         return None, f"event type {etype!r} not handled"
     if not isinstance(text, str) or not text.strip():
         return None, "no text"
-    if ticket_id is None:
-        return None, "no ticket id"
-    return ZendeskEvent(event_id=str(payload.get("id") or ""), ticket_id=str(ticket_id), text=text,
+    if positive_id(ticket_id) is None:  # it goes into the API's URL path
+        return None, "no ticket id, or not a number"
+    eid = payload.get("id")
+    return ZendeskEvent(event_id=str(eid) if isinstance(eid, (int, str)) else "", ticket_id=str(positive_id(ticket_id)), text=text,
                         customer_name=name if isinstance(name, str) and name else None, channel=channel), ""
 
 

@@ -182,6 +182,7 @@
       el("span", { class: "muted", text: " " + (S.score >= 0 ? "+" : "") + S.score.toFixed(2) }),
       s.moderation && s.moderation.flagged ? el("div", { class: "level-escalate",
         text: "moderation: " + (s.moderation.reasons || []).join("; ") }) : null);
+    $("sent-reasons").replaceChildren(...(S.reasons || []).map((r) => el("li", { text: r })));
     const E = s.escalation;
     fill($("escalation"), el("strong", { class: "level-" + E.level, text: E.level }),
       el("span", { class: "muted", text: " → " + String(E.action).replace(/_/g, " ") }));
