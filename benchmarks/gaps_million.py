@@ -22,12 +22,19 @@ queries each; xSID: the English utterances of half the ids), and no FAQ question
 default with e5-static in the gap analysis) and ``GapSettings(sentiment_scope="reported")``
 (sentiment only for the messages whose sentiment the report uses); everything else default.
 
+**Language detection**: ``GapSettings.language_mode`` as the configuration says: ``full`` (the default:
+``LanguageDetector``) or, for the ``-fast`` configurations, ``FastLanguageDetector``.
+
 **Figures**: wall seconds per stage (for Dask the per-message stages run in parallel: their row
 is the *sum over partitions* of worker time and "partitions (wall)" is the elapsed time of the
 whole parallel phase), peak RSS of the driver and of the largest worker process, and the
 ``benchmarks.gaps`` figures against the planted gaps: intents recovered (held-out intents that
 are the majority of some gap, of 49), coverage (held-out messages inside a gap), purity, and
-the false-gap rate (messages of answered intents inside a gap).
+the false-gap rate (messages of answered intents inside a gap). On a shared machine wall time says
+as much about the other jobs as about this one, so each run also reports the CPU seconds of the driver
+process and of the worker processes, the load average at its start and end, and the time the run
+needs on two idle cores when it is CPU-bound: driver CPU + worker CPU / 2 (an estimate: it assumes
+the partitions spread evenly over the two workers).
 
 e5-small at 1M messages would take many hours here (tens of milliseconds per message): its 1M
 row is *extrapolated* (encoding at the rate measured at the largest e5 size, the FAQ index as
@@ -57,12 +64,16 @@ from .gaps_scale import _CHANNELS, _perturb
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "gaps_million.md"
-CONFIGS = {"e5": ("e5-small", "inprocess"), "static": ("e5-static", "inprocess"),
-           "dask-e5": ("e5-small", "dask"), "dask-static": ("e5-static", "dask")}
+#: configuration -> (embedder, engine, GapSettings.language_mode); "-fast": the fast language detector
+CONFIGS = {"e5": ("e5-small", "inprocess", "full"), "static": ("e5-static", "inprocess", "full"),
+           "dask-e5": ("e5-small", "dask", "full"), "dask-static": ("e5-static", "dask", "full"),
+           "static-fast": ("e5-static", "inprocess", "fast"), "dask-static-fast": ("e5-static", "dask", "fast")}
 
 
 def _pools(seed: int = 0) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]], set[str]]:
-    """(message pools per source as (text, intent), FAQ questions per intent, held-out intents)."""
+    """(message pools per source as (text, intent), FAQ questions per intent, held-out intents).
+
+    ``_POOL_LANGS[source]`` is filled alongside: the language of each pool text (ISO 639-1)."""
     rng = random.Random(seed)
     pools: dict[str, list[tuple[str, str]]] = {}
     faq: dict[str, list[str]] = {}
@@ -81,6 +92,7 @@ def _pools(seed: int = 0) -> tuple[dict[str, list[tuple[str, str]]], dict[str, l
             used.update(faq["b77 " + i])
     held.update("b77 " + i for i in h)
     pools["banking77"] = [(t, "b77 " + i) for t, i in train + test if t not in used]
+    _POOL_LANGS["banking77"] = ["en"] * len(pools["banking77"])
     # CLINC150
     d = ed.clinc150()
     intents = sorted({i for _, i in d["train"]})
@@ -97,6 +109,7 @@ def _pools(seed: int = 0) -> tuple[dict[str, list[tuple[str, str]]], dict[str, l
     items = [x for k in ("train", "val", "test") for x in d.get(k, [])]
     items += [(t, "oos") for k in ("oos_train", "oos_val", "oos_test") for t, _ in d.get(k, [])]
     pools["clinc150"] = [(t, i if i == "oos" else "clinc " + i) for t, i in items if t not in used]
+    _POOL_LANGS["clinc150"] = ["en"] * len(pools["clinc150"])
     # xSID: English FAQ from half of the ids
     rows = ed.xsid()
     en = [r for r in rows if r["lang"] == "en"]
@@ -115,31 +128,45 @@ def _pools(seed: int = 0) -> tuple[dict[str, list[tuple[str, str]]], dict[str, l
             faq.setdefault("xsid " + r["intent"], []).append(r["text"])
     held.update("xsid " + i for i in h)
     pools["xsid"] = [(r["text"], "xsid " + r["intent"]) for r in rows if r["id"] not in faq_ids and r["text"].strip()]
+    _POOL_LANGS["xsid"] = [{"de-st": "de", "gsw": "de"}.get(r["lang"], r["lang"]) for r in rows
+                           if r["id"] not in faq_ids and r["text"].strip()]
     # Mozetič: chatter without an intent
     moz = [r for r in ed.mozetic() if r["lang"] in ("hun", "deu", "srp", "hrv", "bos", "eng") and r["text"].strip()]
-    pools["mozetic"] = [(r["text"], "oos") for r in random.Random(seed).sample(moz, min(24000, len(moz)))]
+    sample = random.Random(seed).sample(moz, min(24000, len(moz)))
+    pools["mozetic"] = [(r["text"], "oos") for r in sample]
+    _POOL_LANGS["mozetic"] = [_MOZ_LANG[r["lang"]] for r in sample]
     return pools, faq, held
+
+
+_POOL_LANGS: dict[str, list[str]] = {}
+_MOZ_LANG = {"hun": "hu", "deu": "de", "srp": "sr", "hrv": "hr", "bos": "bs", "eng": "en"}
 
 
 _MIX = (("banking77", 0.35), ("clinc150", 0.35), ("xsid", 0.15), ("mozetic", 0.15))
 
 
 def build(n: int, work: Path, seed: int = 0) -> tuple[Path, Path, Path]:
-    """Write the log (CSV), the ground truth (one intent per data row) and the FAQ corpus (JSON)."""
+    """Write the log (CSV), the ground truth (one intent per data row) and the FAQ corpus (JSON);
+    also ``lang-{n}.txt``: the language of each row's source text (the greeting and sign-off added
+    by the perturbation may be in another language)."""
     log, truth, faq_path = work / f"log-{n}.csv", work / f"truth-{n}.txt", work / "faq.json"
-    if log.exists() and truth.exists() and faq_path.exists():
+    langs_path = work / f"lang-{n}.txt"
+    if log.exists() and truth.exists() and faq_path.exists() and langs_path.exists():
         return log, truth, faq_path
     pools, faq, held = _pools(seed)
     faq_path.write_text(json.dumps({"faq": faq, "held": sorted(held)}), encoding="utf-8")
     rng = random.Random(seed + n)
     start = datetime(2026, 8, 1)
     names, weights = zip(*_MIX)
-    with open(log, "w", newline="", encoding="utf-8") as fh, open(truth, "w", encoding="utf-8") as th:
+    with open(log, "w", newline="", encoding="utf-8") as fh, open(truth, "w", encoding="utf-8") as th, \
+            open(langs_path, "w", encoding="utf-8") as lh:
         w = csv.writer(fh)
         w.writerow(["id", "timestamp", "channel", "customer_id", "text"])
         for k in range(n):
             src = rng.choices(names, weights)[0]
-            text, intent = pools[src][rng.randrange(len(pools[src]))]
+            j = rng.randrange(len(pools[src]))
+            text, intent = pools[src][j]
+            lh.write(_POOL_LANGS[src][j] + "\n")
             ts = start + timedelta(seconds=rng.randrange(90 * 86400))
             w.writerow([f"m{k}", ts.isoformat(timespec="seconds"), rng.choice(_CHANNELS), f"c{rng.randrange(20000)}",
                         _perturb(text, rng)])
@@ -154,7 +181,7 @@ def _children_peak_mb() -> float:
 def run_one(config: str, n: int, work: Path, write_report: bool) -> dict[str, Any]:
     """One configuration on one size, in this (fresh) process."""
     from replyassist.gaps import GapSettings, analyze_gaps
-    emb_name, engine = CONFIGS[config]
+    emb_name, engine, language_mode = CONFIGS[config]
     log, truth, faq_path = build(n, work)
     meta = json.loads(faq_path.read_text(encoding="utf-8"))
     corpus = _faq(meta["faq"])
@@ -168,6 +195,8 @@ def run_one(config: str, n: int, work: Path, write_report: bool) -> dict[str, An
     def progress(stage: str, done: int, total: int) -> None:
         if done >= total and (not stages or stages[-1][0] != stage):
             stages.append((stage, time.perf_counter()))
+    load0 = os.getloadavg()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     from replyassist.embeddings import CachedEmbedder, get_embedder
     from replyassist.matching import FaqIndex, MatchSettings
@@ -179,10 +208,15 @@ def run_one(config: str, n: int, work: Path, write_report: bool) -> dict[str, An
     if engine == "dask":
         kw.update(workers=2, partition_size=max(2000, min(50000, n // 20)))
     rep = analyze_gaps(str(log), corpus, index=index, embedder=emb, cache_dir=run_dir / "cache", progress=progress,
-                       settings=GapSettings(sentiment_scope="reported"), **kw)
+                       settings=GapSettings(sentiment_scope="reported", language_mode=language_mode), **kw)
     rep.timings["index"] = t_index
     t_an = time.perf_counter() - t0
-    peak_analysis = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load1 = os.getloadavg()
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    ruc = resource.getrusage(resource.RUSAGE_CHILDREN)   # the local cluster's worker processes (reaped)
+    cpu_driver = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    cpu_workers = ruc.ru_utime + ruc.ru_stime
+    peak_analysis = ru1.ru_maxrss / 1024
     t_w = None
     if write_report:
         t1 = time.perf_counter()
@@ -191,6 +225,10 @@ def run_one(config: str, n: int, work: Path, write_report: bool) -> dict[str, An
     ev = evaluate(rep, intents[: rep.total_rows], None, held)
     out = {"config": config, "n": n, "timings": {k: round(v, 2) for k, v in rep.timings.items()},
            "analysis_seconds": round(t_an, 1), "write_seconds": None if t_w is None else round(t_w, 1),
+           "cpu_driver": round(cpu_driver, 1), "cpu_workers": round(cpu_workers, 1),
+           # what the run needs on two idle cores: the driver's CPU plus the workers' CPU shared by two
+           "cpu_bound_2cores": round(cpu_driver + cpu_workers / 2, 1), "load": [round(load0[0], 1), round(load1[0], 1)],
+           "language_mode": language_mode,
            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
            "peak_rss_analysis_mb": round(peak_analysis), "worker_peak_rss_mb": round(_children_peak_mb()),
            "processed": rep.processed, "bad": len(rep.bad_rows), "total": rep.total_rows,
@@ -209,8 +247,11 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-_STAGE_ROWS = ["index", "read", "load", "prepare", "language", "encode", "match", "sentiment", "partitions_wall", "coverage",
-               "cluster", "describe"]
+_STAGE_ROWS = ["index", "read", "load", "prepare", "language", "encode", "match", "sentiment", "message_stages_cpu",
+               "partitions_wall", "coverage", "cluster", "describe"]
+
+
+_LABELS = {"partitions_wall": "partitions (wall)", "message_stages_cpu": "(CPU seconds of the five stages above)"}
 
 
 def tables(results: list[dict[str, Any]], extrapolated: list[dict[str, Any]]) -> str:
@@ -223,9 +264,16 @@ def tables(results: list[dict[str, Any]], extrapolated: list[dict[str, Any]]) ->
            "\"partitions (wall)\" is the elapsed time of that parallel phase):", "", head, sep]
     for st in _STAGE_ROWS:
         if any(st in r["timings"] for r in allr):
-            out.append(f"| {st.replace('partitions_wall', 'partitions (wall)')} | "
+            out.append(f"| {_LABELS.get(st, st)} | "
                        + " | ".join(_fmt(r["timings"].get(st)) for r in allr) + " |")
     out.append("| **analysis total (wall)** | " + " | ".join(_fmt(r["analysis_seconds"]) for r in allr) + " |")
+    out.append("| CPU seconds, driver process | " + " | ".join(_fmt(r.get("cpu_driver")) for r in allr) + " |")
+    out.append("| CPU seconds, worker processes | " + " | ".join(
+        _fmt(r.get("cpu_workers")) if r["config"].startswith("dask") and "cpu_workers" in r else "–" for r in allr) + " |")
+    out.append("| CPU-bound time on 2 idle cores (driver + workers / 2) | " + " | ".join(
+        _fmt(r.get("cpu_bound_2cores")) for r in allr) + " |")
+    out.append("| load average, start / end | " + " | ".join(
+        f"{r['load'][0]} / {r['load'][1]}" if r.get("load") else "–" for r in allr) + " |")
     out.append("| writing the report | " + " | ".join(_fmt(r.get("write_seconds")) for r in allr) + " |")
     out.append("| peak RSS driver (MB) | " + " | ".join(_fmt(r.get("peak_rss_mb")) for r in allr) + " |")
     out.append("| peak RSS largest worker (MB) | " + " | ".join(
@@ -260,8 +308,8 @@ def extrapolate_e5(results: list[dict[str, Any]], sizes: Sequence[int]) -> list[
             if st is None:
                 continue
             st = {**st, "analysis_seconds": sum(v for k, v in st["timings"].items()
-                                                 if k in _STAGE_ROWS and k != "partitions_wall")}
-        t = {k: v for k, v in st["timings"].items() if k != "partitions_wall"}
+                                                 if k in _STAGE_ROWS and k not in ("partitions_wall", "message_stages_cpu"))}
+        t = {k: v for k, v in st["timings"].items() if k not in ("partitions_wall", "message_stages_cpu")}
         t["encode"] = rate * n
         t["index"] = ref["timings"].get("index", 0.0)  # encoding the FAQ with e5 does not grow with n
         total = (st["analysis_seconds"] - st["timings"].get("encode", 0.0) - st["timings"].get("index", 0.0)
@@ -284,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-report", action="store_true", help="do not time writing the report files")
     ap.add_argument("--tables-only", action="store_true",
                     help="only print (and write) the tables from the finished runs in --work/results.jsonl")
+    ap.add_argument("--results-file", default="results.jsonl",
+                    help="finished runs are appended to this file in --work (and read by --tables-only)")
     ap.add_argument("--one", nargs=2, metavar=("CONFIG", "SIZE"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     work = Path(a.work)
@@ -294,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     sizes = [int(x) for x in a.sizes.split(",")]
     results: list[dict[str, Any]] = []
-    res_file = work / "results.jsonl"
+    res_file = work / a.results_file
     if a.tables_only:
         results = [json.loads(ln) for ln in res_file.read_text(encoding="utf-8").splitlines() if ln.strip()]
         results.sort(key=lambda r: (r["n"], list(CONFIGS).index(r["config"])))

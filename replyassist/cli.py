@@ -148,7 +148,8 @@ def _cmd_gaps(args: argparse.Namespace) -> int:
     return int(run_gaps_cli(args.messages, args.corpus, args.out, settings=args.settings,
                             progress=not args.no_progress, embedder=args.embedder, engine=args.engine,
                             scheduler=args.scheduler, workers=args.workers, partition_size=args.partition_size,
-                            checkpoint_dir=args.checkpoint_dir, mask_names=args.mask_names) or 0)
+                            checkpoint_dir=args.checkpoint_dir, mask_names=args.mask_names,
+                            cache_dir=args.cache_dir) or 0)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -252,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--corpus", required=True)
     g.add_argument("--out", required=True, help="report folder (HTML, JSON, CSV)")
     g.add_argument("--settings")
+    g.add_argument("--cache-dir", default=None,
+                   help="cache folder (default: settings cache_dir, $REPLYASSIST_CACHE, ~/.cache/replyassist)")
     g.add_argument("--no-progress", action="store_true")
     g.add_argument("--mask-names", action="store_true",
                    help="also replace names by [NAME] (customer-name column, greetings, sign-offs)")

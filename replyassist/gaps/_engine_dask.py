@@ -132,7 +132,8 @@ def _components(spec: WorkerSpec) -> dict[str, Any]:
     index.embedder = embedder
     index, embedder, detector, signals = default_components(spec.corpus, index=index, embedder=embedder,
                                                             detector=spec.detector, signals=spec.signals,
-                                                            cache_root=root)
+                                                            cache_root=root,
+                                                            language_mode=getattr(spec.settings, "language_mode", "full"))
     # the message pipeline of ReplyAssistant.suggest and the in-process analysis, built once per worker
     pipeline = message_pipeline(spec.corpus, index=index, embedder=embedder, detector=detector, signals=signals,
                                 settings=spec.pipeline_settings)
@@ -415,7 +416,8 @@ def run_dask(rows: Sequence[Any], corpus: Any, *, index: Any, embedder: Any, det
                        type(detector).__name__ if detector not in (None, False) else detector,
                        repr(getattr(detector, "settings", None)),
                        type(signals).__name__ if signals not in (None, False) else signals,
-                       repr(getattr(signals, "settings", None)), settings.batch_size, repr(pipeline_settings))
+                       repr(getattr(signals, "settings", None)), settings.batch_size, repr(pipeline_settings),
+                       getattr(settings, "language_mode", None) if detector is None else None)
     spec.key = comp_key[:12]
 
     # ---- partitions and checkpoints ----

@@ -170,11 +170,18 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 def _clean_value(v: Any) -> str | None:
+    """A column value (id, channel, customer id or name, language) as text; bytes that were not
+    UTF-8 and lone surrogates become U+FFFD (a channel holding them stopped the report: it
+    cannot be written as UTF-8; issue 20, found by the fuzz pass).
+
+    >>> _clean_value("whatsapp\\udcff ") == "whatsapp\\ufffd", _clean_value(float("nan"))
+    (True, None)
+    """
     if v is None:
         return None
     if isinstance(v, float) and v != v:  # NaN from pandas
         return None
-    s = str(v).strip()
+    s = replace_lone_surrogates(str(v)).strip()
     return s or None
 
 

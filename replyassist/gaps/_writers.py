@@ -2,6 +2,7 @@
 out, and CSV cells that a spreadsheet would run as a formula are defused."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import functools
@@ -9,8 +10,9 @@ import io
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..errors import Errors, StorageError
 from ..text import mask_identifier, mask_pii
@@ -18,7 +20,7 @@ from ..text import mask_identifier, mask_pii
 if TYPE_CHECKING:  # pragma: no cover
     from ._analysis import GapReport
 
-__all__ = ["write_json", "write_csv", "safe_text", "check_output_dir", "atomic_write"]
+__all__ = ["write_json", "write_csv", "safe_text", "check_output_dir", "atomic_write", "staged_writes"]
 
 
 def safe_text(value: Any) -> Any:
@@ -81,10 +83,51 @@ def check_output_dir(path: str | Path, *, what: str = "--out") -> Path:
     return p
 
 
+_STAGED = threading.local()
+
+
+@contextlib.contextmanager
+def staged_writes() -> Iterator[None]:
+    """Inside it, :func:`atomic_write` leaves each file as a written temporary; they are renamed into
+    place together when the block ends, or all removed when it fails: a report folder then holds
+    the whole previous report or the whole new one, never a mix of the two (issue 20: a full disk
+    while writing the fourth of seven files left three new files beside four old ones).
+
+    >>> import tempfile, pathlib; d = pathlib.Path(tempfile.mkdtemp())
+    >>> with staged_writes():
+    ...     _ = atomic_write(d / "a.txt", "new"); (d / "a.txt").exists()
+    False
+    >>> (d / "a.txt").read_text()
+    'new'
+    """
+    if getattr(_STAGED, "pending", None) is not None:  # nested: the outer block renames
+        yield
+        return
+    pending: list[tuple[str, Path]] = []
+    _STAGED.pending = pending
+    try:
+        yield
+        while pending:
+            tmp, path = pending[0]
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise StorageError(Errors.E905, path=path, hint="", reason=exc.strerror or exc) from None
+            pending.pop(0)
+    finally:
+        _STAGED.pending = None
+        for tmp, _ in pending:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 def atomic_write(path: Path, data: str) -> Path:
     """Write ``data`` (UTF-8) to ``path`` atomically: a temporary file in the same folder, then a
-    rename. A full disk or a read-only folder leaves the old file (or none), never a partial one,
-    and is :class:`~replyassist.errors.StorageError` ``E901``."""
+    rename (inside :func:`staged_writes`: at the end of the block). A full disk or a read-only
+    folder leaves the old file (or none), never a partial one, and is
+    :class:`~replyassist.errors.StorageError` ``E905``."""
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +136,11 @@ def atomic_write(path: Path, data: str) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        pending = getattr(_STAGED, "pending", None)
+        if pending is not None:
+            pending.append((tmp, path))
+        else:
+            os.replace(tmp, path)
         tmp = None
     except OSError as exc:
         hint = " (the disk is full)" if exc.errno == errno.ENOSPC else ""

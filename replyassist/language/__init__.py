@@ -12,9 +12,10 @@ from .bcms import bcms_markers, to_latin
 from .cleaning import clean_for_detection, strip_quoted_reply
 from .detector import (DEFAULT_LANGUAGES, EXTRA_LANGUAGES, LanguageDetector, LanguageHints, LanguageResult,
                        LanguageSegment, LanguageSettings, detect_language)
+from .fast import FastLanguageDetector, FastLanguageSettings
 from .variant import VariantDecision, VariantEvidence, resolve_variant, variant_evidence
 
 __all__ = ["detect_language", "LanguageDetector", "LanguageHints", "LanguageResult", "LanguageSegment",
            "LanguageSettings", "DEFAULT_LANGUAGES", "EXTRA_LANGUAGES", "clean_for_detection",
            "strip_quoted_reply", "bcms_markers", "to_latin", "resolve_variant", "variant_evidence",
-           "VariantDecision", "VariantEvidence"]
+           "VariantDecision", "VariantEvidence", "FastLanguageDetector", "FastLanguageSettings"]

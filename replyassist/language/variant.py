@@ -338,10 +338,10 @@ def resolve_variant(text: str, detected: LanguageResult, *, customer_language: s
     det = detected.language
     unsure = (not detected.reliable) or detected.confidence < 0.6
     bcms_alt = any(lang in BCMS_LANGUAGES and p >= 0.1 for lang, p in detected.alternatives[:2])
-    ev = variant_evidence(text)
     not_bcms = VariantDecision(det or "und", detected.script, "not_bcms", (), None)
     if det not in BCMS_LANGUAGES and not (unsure and bcms_alt):
-        return not_bcms
+        return not_bcms   # (before reading the evidence: most messages of a log end here)
+    ev = variant_evidence(text)
 
     writer_scores = dict(ev.scores)
     ranked_writers = sorted(BCMS_LANGUAGES, key=lambda w: -writer_scores[w])
