@@ -39,6 +39,16 @@ INPUTS: dict[str, tuple[str, str]] = {
     "zero-width padding": ("\u200b", " Where is my order?"),
     "newline padding": ("\n", "Where is my order?"),
     "realistic text": ("Hallo, wo bleibt meine Bestellung 4711? Ich warte seit zwei Wochen!!! 😡 ", ""),
+    # English: the matcher's second opinion (MiniLM) reads it too
+    "realistic text (en)": ("Hello, I ordered a blue jacket two weeks ago and it still has not arrived. Where is my "
+                            "order? I am really annoyed!!! ", ""),
+    # Cyrillic costs e5 the most tokens per character (~340 per 1,000 against ~240 in German)
+    "realistic text (sr-Cyrl)": ("Здраво, пре две недеље сам наручио плаву јакну и још није стигла. Где је моја "
+                                 "поруџбина? Стварно сам љут!!! ", ""),
+    # chat without full stops, a different ~2,900-character line each time: before issue 20's bound
+    # on sentences, up to six 2,000-character "sentences" were encoded (~7 s of CPU)
+    "run-on lines": ("note {i} " + "i ordered a jacket two weeks ago and it never came and nobody answers " * 40
+                     + "\n", ""),
 }
 
 
@@ -46,9 +56,15 @@ _PREPARED: dict[str, Any] = {}
 
 
 def make_text(unit: str, tail: str, kb: float) -> str:
+    """``unit`` repeated to ``kb`` kB of UTF-8, then ``tail``; a ``{i}`` in the unit counts the repetitions."""
     target = int(kb * 1000)
     per = len(unit.encode("utf-8"))
-    body = unit * max(1, (target - len(tail.encode("utf-8"))) // per)
+    n = max(1, (target - len(tail.encode("utf-8"))) // per)
+    if "{i}" in unit:  # long units: built past the size, then cut to it
+        body = "".join(unit.replace("{i}", f"{i:06d}") for i in range(n + 1))
+        body = body.encode("utf-8")[:max(1, target - len(tail.encode("utf-8")))].decode("utf-8", "ignore")
+    else:
+        body = unit * n
     return body + tail
 
 

@@ -128,15 +128,19 @@ class SqliteCache:
 
     def _open_read_only(self, exc: Exception) -> sqlite3.Connection:
         assert self.path is not None
-        if self.path.exists():
+        # "mode=ro" needs the -shm file of a WAL database, which a read-only folder or mount cannot
+        # hold: there the file cannot change under us, so it is opened as immutable
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            if not self.path.exists():
+                break
             try:
-                conn = self._connect(uri=f"{self.path.resolve().as_uri()}?mode=ro")
+                conn = self._connect(uri=f"{self.path.resolve().as_uri()}?{query}")
                 self.read_only = True
                 self._warn(f"{self.path} cannot be written ({exc}); it is used read-only and new results "
                            "are not saved")
                 return conn
             except sqlite3.DatabaseError:
-                pass
+                continue
         self._warn(f"{self.path} cannot be opened ({exc}); results are kept in memory only")
         self.path, self.persistent = None, False
         return self._connect()

@@ -358,6 +358,9 @@ class ReplyAssistant:
 #: a question (with "?") and a statement ("I also need an invoice.").
 SECOND_QUESTION_AT = 0.6
 SECOND_STATEMENT_AT = 0.9
+#: ... and the entry must be among the whole message's top matches (0: no such check): a follow-up that
+#: only makes sense with the sentence before it is matched alone to something unrelated.
+SECOND_IN_MESSAGE_TOP = 2
 
 
 def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], owners: Sequence[int | None],
@@ -378,6 +381,8 @@ def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], 
             continue
         if r.matches[0].faq_id == m.matches[0].faq_id:
             continue
+        if SECOND_IN_MESSAGE_TOP and r.matches[0].faq_id not in {x.faq_id for x in m.matches[:SECOND_IN_MESSAGE_TOP]}:
+            continue   # the whole message does not point there either ("Wo gebe ich den ein?" after a voucher question)
         # a question, or a request without "?" ("pls close my account", "molim vas da ugasite nalog")
         lang = languages[i] if i < len(languages) else None
         if r.confidence >= (SECOND_QUESTION_AT if asks(sentence, lang) else SECOND_STATEMENT_AT) \

@@ -69,6 +69,11 @@ class FaqEntry:
     #: gift wrapping), per language: a message closer to these than to the entry's questions is not
     #: answered from it (docs/corpus-format.md).
     not_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The answer for a message that IS the request the entry explains how to make ("please delete my
+    #: account", a GDPR erasure letter, "tracking says delivered, nothing here"), per language: "we have
+    #: received your request ...", instead of "you can ask us by replying to this message" (optional;
+    #: docs/corpus-format.md).
+    requested: Mapping[str, AnswerTemplate] = field(default_factory=dict)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -87,6 +92,8 @@ class FaqEntry:
                "answers": {k: v.to_dict() for k, v in self.answers.items()}}
         if self.not_questions:
             out["not_questions"] = {k: list(v) for k, v in self.not_questions.items()}
+        if self.requested:
+            out["requested"] = {k: v.to_dict() for k, v in self.requested.items()}
         return out
 
 
@@ -271,7 +278,7 @@ def _parse_entry(ctx: _Ctx, node: yaml.Node, index: int) -> FaqEntry | None:
     if items is None:
         return None
     fields = {k: (kn, v) for k, kn, v in items}
-    known = {"id", "category", "tags", "questions", "answers", "not_questions"}
+    known = {"id", "category", "tags", "questions", "answers", "not_questions", "requested"}
     for k, kn, _ in items:
         if k not in known:
             ctx.err(kn, f"entry #{index + 1}: unknown field {k!r} (expected one of {sorted(known)})")
@@ -306,33 +313,45 @@ def _parse_entry(ctx: _Ctx, node: yaml.Node, index: int) -> FaqEntry | None:
     if "answers" not in fields:
         ctx.err(node, f"{label}: missing 'answers' (an answer template per language)")
     else:
-        for lang, kn, vnode in _mapping(ctx, fields["answers"][1], f"{label}: answers") or []:
-            if not _LANG_RE.match(lang):
-                ctx.err(kn, f"{label}: {lang!r} is not an ISO 639-1 language code")
-                continue
-            if isinstance(vnode, yaml.MappingNode):
-                regs: dict[str, str | None] = {}
-                n_reg = len(ctx.problems)
-                for reg, rkn, rnode in _mapping(ctx, vnode, f"{label}: answer ({lang})") or []:
-                    if reg not in REGISTERS:
-                        ctx.err(rkn, f"{label}: answer ({lang}): unknown register {reg!r}; use 'formal' and/or 'informal'")
-                        continue
-                    regs[reg] = _template(ctx, rnode, f"{label}: answer ({lang}, {reg})")
-                if not any(regs.values()):
-                    if len(ctx.problems) == n_reg:
-                        ctx.err(vnode, f"{label}: answer ({lang}) has neither 'formal' nor 'informal' text")
-                else:
-                    answers[lang] = AnswerTemplate(formal=regs.get("formal"), informal=regs.get("informal"))
-            else:
-                text = _template(ctx, vnode, f"{label}: answer ({lang})")
-                if text:
-                    answers[lang] = AnswerTemplate(formal=text, informal=text)
+        answers = _answer_map(ctx, fields["answers"][1], label, "answer")
         if not answers and len(ctx.problems) == n_before:
             ctx.err(fields["answers"][1], f"{label}: no answer in any language")
+    requested: dict[str, AnswerTemplate] = {}
+    if "requested" in fields:
+        requested = _answer_map(ctx, fields["requested"][1], label, "requested")
     if len(ctx.problems) > n_before or eid is None:
         return None
     return FaqEntry(id=eid, category=category, tags=tags, questions=questions, answers=answers,
-                    source=f"{ctx.file}:{node.start_mark.line + 1}", not_questions=not_questions)
+                    source=f"{ctx.file}:{node.start_mark.line + 1}", not_questions=not_questions,
+                    requested=requested)
+
+
+def _answer_map(ctx: _Ctx, node: yaml.Node, label: str, what: str) -> dict[str, AnswerTemplate]:
+    """``{language: AnswerTemplate}`` of an ``answers:`` or ``requested:`` mapping (a text per language,
+    or ``formal``/``informal`` texts)."""
+    answers: dict[str, AnswerTemplate] = {}
+    for lang, kn, vnode in _mapping(ctx, node, f"{label}: {what}s" if what == "answer" else f"{label}: {what}") or []:
+        if not _LANG_RE.match(lang):
+            ctx.err(kn, f"{label}: {lang!r} is not an ISO 639-1 language code")
+            continue
+        if isinstance(vnode, yaml.MappingNode):
+            regs: dict[str, str | None] = {}
+            n_reg = len(ctx.problems)
+            for reg, rkn, rnode in _mapping(ctx, vnode, f"{label}: {what} ({lang})") or []:
+                if reg not in REGISTERS:
+                    ctx.err(rkn, f"{label}: {what} ({lang}): unknown register {reg!r}; use 'formal' and/or 'informal'")
+                    continue
+                regs[reg] = _template(ctx, rnode, f"{label}: {what} ({lang}, {reg})")
+            if not any(regs.values()):
+                if len(ctx.problems) == n_reg:
+                    ctx.err(vnode, f"{label}: {what} ({lang}) has neither 'formal' nor 'informal' text")
+            else:
+                answers[lang] = AnswerTemplate(formal=regs.get("formal"), informal=regs.get("informal"))
+        else:
+            text = _template(ctx, vnode, f"{label}: {what} ({lang})")
+            if text:
+                answers[lang] = AnswerTemplate(formal=text, informal=text)
+    return answers
 
 
 def _question_lists(ctx: _Ctx, mnode: yaml.Node, label: str, what: str) -> dict[str, tuple[str, ...]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 from .errors import Errors, InputError
@@ -93,16 +94,21 @@ _PHONE = re.compile(
 _DATE_LIKE = re.compile(r"\d{1,4}[ ./-]\d{1,2}[ ./-]\d{1,4}")
 # Order and customer numbers named by a keyword ("order ID 556677", "Bestellnummer: 4711",
 # "rendelésszám 123456", "broj porudžbine 12345"), a "#12345", or a code such as ORD-2024-0042.
-_ID_TAIL = r"(?:[\s-]{0,2}(?:id|nr\.?|no\.?|br\.?|number|nummer|száma?|broj|azonosító|porudžbine|narudžbe|narudžbine))?" \
+_ID_TAIL = r"(?:[\s-]{0,2}(?:id|nr\.?|no\.?|br\.?|number|nummer|száma?|broj|azonosító|porudžbine|narudžbe|narudžbine|поруџбине|наруџбине|бр\.?))?" \
            r"\s?[:.]?\s{0,2}"
 _ORDER = re.compile(
     r"(?P<v>#\s?\d{3,12}\b|\b[A-Z]{2,5}-\d{2,6}(?:-\d{2,8})?\b)|"
     r"\b(?:order|bestellung|bestell|auftrag|auftrags|rendel[ée]s\w{0,8}|porudžbin\w{0,4}|porudzbin\w{0,4}|"
     r"narudžb\w{0,4}|narudzb\w{0,4}|ticket|tiket|invoice|rechnung\w{0,6}|sz[áa]mla\w{0,6}|ra[čc]un\w{0,4}|tracking|"
-    r"sendung\w{0,6}|nummer|szám|broj|rma|reklamation\w{0,4})" + _ID_TAIL +
+    r"sendung\w{0,6}|nummer|szám|broj|rma|reklamation\w{0,4}|"
+    # Serbian Cyrillic: "поруџбина 58120", "број наруџбине 4711"
+    r"поруџбин\w{0,4}|наруџб\w{0,4}|рачун\w{0,4}|број|тикет)" + _ID_TAIL +
     r"(?P<w>(?:#\s?)?[A-Z]{0,4}-?\d[\d-]{1,14}\d)\b|"
     # Hungarian names the number first: "a 445566 számú rendelésem", "a 445566-os rendelés"
-    r"\b(?P<x>\d{4,12})(?:-?[aeoö]s|-?[áé]s)?\s(?:számú\s|sz\.\s)?(?:rendelés|megrendelés|csomag|számla|ügyfél)", re.I)
+    r"\b(?P<x>\d{4,12})(?:-?[aeoö]s|-?[áé]s)?\s(?:számú\s|sz\.\s)?(?:rendelés|megrendelés|csomag|számla|ügyfél)|"
+    # ... or alone with a case suffix: "hol tart az 51207-es?" (5+ digits: not a postcode)
+    r"\b(?!\d*(?:000|990|99|500)-)(?P<y>\d{5,12})-(?:[aeoö]s|[áé]s)\w{0,4}\b"
+    r"(?!\s*(?:ft|forint\w*|huf|eur\w*|€|összeg\w*|áru\w*|termék\w*))", re.I)
 _CUSTOMER = re.compile(
     r"\b(?:customer|client|account|member|kunden\w{0,8}|kunde|konto|ügyfél\w{0,8}|ugyfel\w{0,8}|vevő\w{0,6}|"
     r"korisni[čc]k\w{0,4}|kupc\w{0,4}|klijent\w{0,4}|broj kupca|broj korisnika)" + _ID_TAIL.replace("(?:id|", "(?:id|nummer|number|") +
@@ -228,7 +234,7 @@ def find_pii(text: str) -> tuple[Span, ...]:
     for kind, rx in (("email", _EMAIL), ("email", _EMAIL_SPELLED), ("url", _URL), ("iban", _IBAN), ("card", _CARD),
                      ("phone", _PHONE), ("customer_id", _CUSTOMER), ("order_id", _ORDER)):
         for m in rx.finditer(text):
-            group = next((g for g in ("v", "w", "x") if g in rx.groupindex and m.group(g)), 0)
+            group = next((g for g in ("v", "w", "x", "y") if g in rx.groupindex and m.group(g)), 0)
             start, end = m.span(group)
             if any(taken[start:end]) or not _valid(kind, text[start:end]):
                 continue
@@ -432,25 +438,123 @@ def split_sentences(text: str) -> list[str]:
 #: Lines that are greetings, thanks or sign-offs, not questions (a segment must have more words).
 _MIN_SEGMENT_WORDS = 3
 
+#: What the matcher reads of one long message (issue 20). e5-small costs about 2 ms of CPU per
+#: token on the 2-core reference machine (1,000 characters of English ~270 tokens ~0.5 s; its
+#: 512-token limit ~1.2 s), so a long e-mail is not read whole: its first ``MATCH_HEAD_CHARS``
+#: characters are matched as the message, and its sentences (questions first) each up to
+#: ``MATCH_SEGMENT_CHARS``, together up to ``MATCH_SEGMENTS_CHARS``. At most ~1,400 characters
+#: are encoded per message, whatever its length (about 0.6 s of CPU in German, 0.85 s in
+#: Serbian Cyrillic; docs/robustness.md). No message of the realistic message set
+#: (``benchmarks/draft_set``, longest 556 characters) reaches the head or sentence limits.
+MATCH_HEAD_CHARS = 800
+MATCH_SEGMENT_CHARS = 300
+MATCH_SEGMENTS_CHARS = 600
 
-def question_segments(text: str, *, max_segments: int = 6) -> list[str]:
+
+def _head(text: str, max_chars: int) -> str:
+    """The first ``max_chars`` characters of ``text``, cut after a word where there is one near the end.
+
+    >>> _head("Where is my parcel? It has been two weeks.", 24)
+    'Where is my parcel? It'
+    """
+    if len(text) <= max_chars:
+        return text
+    cut = max(text.rfind(" ", 0, max_chars + 1), text.rfind("\n", 0, max_chars + 1))
+    return text[:cut if cut >= max_chars * 0.7 else max_chars].rstrip()
+
+
+#: A second question joined to the first by "and"/"und"/"és"/"i" (a question word or verb after it):
+#: "can I return it, and do I pay the postage?", "moze li zamjena i placam li ja postarinu?".
+_SECOND_CLAUSE = re.compile(
+    r"(?:,\s*|\s+)(?:and|or|also|und|oder|és|meg|illetve|valamint|i|a|ili|pa|te)(?:,\s*|\s+)(?=(?:"
+    r"can|could|do|does|is|are|will|would|should|how|what|when|where|which|who|"
+    r"kann|könnte|muss|darf|gibt|ist|sind|wird|wie|was|wann|wo|welche\w*|fallen|fällt|bekomme|zahle|geht|"
+    r"ha|hogy|hogyan|mikor|mennyi|hol|lehet|kell|tudok|tudom|tudnátok|tudnák|van|mi|"
+    r"da li|dal|jel|je l|je li|kako|kada|kad|koliko|gde|gdje|di|šta|što|sta|sto|mogu|može|moze|ima|hoće|hoce|"
+    r"treba|ko|tko|ako|"
+    r"да ли|јел|је л|је ли|како|када|кад|колико|где|шта|могу|може|има|хоће|треба|ко|ако"
+    r")\b|\w+ li\b|\w+ ли\b)"
+    r"|\s+es\s+(?=(?:ha|hogy|hogyan|mikor|mennyi|hol|lehet|kell)\b)", re.I)
+
+
+_QUESTION_START = re.compile(
+    r"\W*(?:can|could|do|does|is|are|will|would|should|how|what|when|where|which|who|"
+    r"kann|könnte|muss|darf|gibt|ist|sind|wird|wie|was|wann|wo|welche\w*|"
+    r"hogyan|mikor|mennyi|hol|lehet|tudok|tudom|"
+    r"da li|dal|jel|je l|je li|kako|kada|kad|koliko|gde|gdje|di|šta|što|sta|sto|ima li|"
+    r"да ли|јел|је л|је ли|како|када|кад|колико|где|шта|има ли)\b|\W*\w+ (?:li|ли)\b", re.I)
+
+
+def _second_clause(sentence: str) -> list[str]:
+    """The two questions of a sentence joined by "and"/"und"/"és"/"i" (a question word after it), each
+    on its own; none when the sentence is one question.
+
+    >>> _second_clause("Kann ich sie noch zurückgeben, und fallen dabei Rücksendekosten an?")
+    ['Kann ich sie noch zurückgeben?', 'fallen dabei Rücksendekosten an?']
+    >>> _second_clause("My parcel and the invoice never came.")
+    []
+    """
+    if "?" not in sentence and not re.search(r"\b(da li|jel|kann ich|can i|lehet)\b", sentence, re.I):
+        return []
+    m = None
+    for m in _SECOND_CLAUSE.finditer(sentence):
+        if len(sentence[:m.start()].split()) >= 3:
+            break
+    else:
+        return []
+    first, rest = sentence[:m.start()].strip(), sentence[m.end():].strip()
+    if len(rest.split()) < 3:
+        return []
+    # the first part on its own too when it is a question itself ("Kann ich sie noch zurückgeben"), not a
+    # statement ("still nothing 😡 also can i pay with paypal?")
+    return ([first + "?"] if _QUESTION_START.match(first) else []) + [rest]
+
+
+def question_segments(text: str, *, max_segments: int = 6, max_chars: int = MATCH_SEGMENT_CHARS,
+                      total_chars: int = MATCH_SEGMENTS_CHARS) -> list[str]:
     """The parts of a message worth matching on their own: its sentences and lines of at least
     three words, when there are two or more (a one-sentence message is matched whole).
+
+    Each part is at most ``max_chars`` long (its head); when there are more than ``max_segments``
+    parts or they are longer than ``total_chars`` together, questions (a part with "?") are kept
+    first, then the other parts, each group in text order, as many as fit (issue 20: a long
+    e-mail whose question comes after six sentences of story, or with long lines, costs a bounded
+    encode and its question is still matched).
 
     >>> question_segments("Hi! My parcel never came. Where is it?\\nAnd can I pay by card next time?")
     ['My parcel never came.', 'Where is it?', 'And can I pay by card next time?']
     >>> question_segments("Where is my parcel?")
     []
+    >>> question_segments("I ordered on Monday. It was paid. It is a gift. My son waits. He is sad. "
+    ...                   "We are at home. Where is my parcel?", max_segments=3)
+    ['I ordered on Monday.', 'It was paid.', 'Where is my parcel?']
     """
     out: list[str] = []
+    seen: set[str] = set()
     for line in re.split(r"\s*\n+\s*", text):
         for sent in split_sentences(line):
             # chat writes "...using it. and stop the newsletters": a full stop before lower case ends a
             # sentence too (for matching; a cut after an abbreviation costs nothing here)
-            for part in re.split(r"(?<=[.!?])\s+(?=[^\W\d_])", sent):
-                if len(part.split()) >= _MIN_SEGMENT_WORDS and part not in out:
-                    out.append(part)
-    return out[:max_segments] if len(out) >= 2 else []
+            for whole in re.split(r"(?<=[.!?])\s+(?=[^\W\d_])", sent):
+                # "Can I still return it, and do I pay the postage?": the second question on its own too
+                for part in (whole, *_second_clause(whole)):
+                    part = _head(part, max_chars)
+                    if len(part.split()) >= _MIN_SEGMENT_WORDS and part not in seen:
+                        seen.add(part)
+                        out.append(part)
+    if len(out) < 2:
+        return []
+    if len(out) <= max_segments and sum(len(p) for p in out) <= total_chars:
+        return out
+    keep: list[int] = []
+    used = 0
+    for i in sorted(range(len(out)), key=lambda i: ("?" not in out[i], i)):
+        if len(keep) == max_segments:
+            break
+        if used + len(out[i]) <= total_chars:
+            keep.append(i)
+            used += len(out[i])
+    return [out[i] for i in sorted(keep)] if len(keep) >= 2 else []
 
 
 
@@ -481,6 +585,7 @@ _CYR_LAT = dict(zip("абвгдђежзијклљмнњопрстћуфхцчџ�
                      "r", "s", "t", "c", "u", "f", "h", "c", "c", "dz", "s"]))
 
 
+@lru_cache(maxsize=1 << 14)   # called per character of every message (segment_batch): memoised
 def _fold_char(c: str) -> str:
     c = c.lower()
     c = _CYR_LAT.get(c, c)[:1] or c
@@ -540,9 +645,11 @@ def strip_salutations(text: str) -> str:
     return t.strip()
 
 
-def segment_batch(texts: Sequence[str], *, segments: bool = True) -> tuple[list[str], list[int | None]]:
+def segment_batch(texts: Sequence[str], *, segments: bool = True,
+                  head_chars: int | None = MATCH_HEAD_CHARS) -> tuple[list[str], list[int | None]]:
     """What is matched for a batch of cleaned messages, as one list to encode in one call: each
-    message without its greeting and sign-off, then the sentences of each (``question_segments``).
+    message without its greeting and sign-off (its first ``head_chars`` characters; ``None``: all),
+    then the sentences of each (``question_segments``, read from the whole message).
     Returns ``(all_texts, parts)`` in the form ``FaqIndex.search(..., parts=parts)`` takes: ``None``
     for a message, the message's row number for one of its sentences.
 
@@ -551,6 +658,8 @@ def segment_batch(texts: Sequence[str], *, segments: bool = True) -> tuple[list[
     """
     whole = [strip_salutations(t) or t for t in texts]
     segs = [question_segments(t) if segments else [] for t in whole]
+    if head_chars is not None:
+        whole = [_head(t, head_chars) for t in whole]
     parts: list[int | None] = [None] * len(whole) + [i for i, ss in enumerate(segs) for _ in ss]
     return whole + [x for ss in segs for x in ss], parts
 

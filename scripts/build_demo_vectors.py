@@ -13,7 +13,8 @@ or the second embedder; ``tests/test_index_cache.py`` fails until you do::
 
 Writes float32 (the vectors the index would compute; float16 would save ~1 MB but could move a
 borderline band) and the corpus's fitted calibration (``<...>.json``, keyed by the corpus's
-``content_hash``: also rebuild after editing answers), and removes shipped files that no longer match.
+``content_hash``: also rebuild after editing answers) with the scope test's statistics, and removes
+shipped files that no longer match.
 """
 from __future__ import annotations
 
@@ -78,9 +79,12 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 idx = FaqIndex(corpus, main_emb, variant, cache_dir=tmp, progress=False)
                 name = idx.calibration_file
-                if (Path(tmp) / name).is_file():
-                    shutil.copyfile(Path(tmp) / name, out / name)
-                    (out / name).chmod(0o644)
+                # the calibration and the scope test's statistics (matching/scope.py) fitted with it
+                for path in [Path(tmp) / name, *sorted(Path(tmp).glob(f"{name[:-5]}-scope*.json"))]:
+                    if path.is_file():
+                        shutil.copyfile(path, out / path.name)
+                        (out / path.name).chmod(0o644)
+                        written.add(path.name)
                 written.add(name)
                 print(f"calibration    second opinion {idx.second_status.split(';')[0][:40]!r:44s} "
                       f"{time.perf_counter() - t0:6.1f} s  -> {name}")

@@ -122,13 +122,20 @@ def test_decisions_stored_by_another_worker_are_learned_too(api, desk_service):
 
     from replyassist.feedback import FeedbackRecord
     msg = "Ich möchte meine Bestellung stornieren, ich habe mich vertan"
-    first = api.post("/v1/suggest", json={"text": msg}).json()["match"]["matches"][0]["faq_id"]
-    target = "order-change" if first != "order-change" else "order-cancel"
+
+    def score(faq_id: str) -> float:   # the entry's score for msg (-1 when not listed)
+        ms = api.post("/v1/suggest", json={"text": msg}).json()["match"]["matches"]
+        return next((m["score"] for m in ms if m["faq_id"] == faq_id), -1.0)
+
+    # one agent's choice is one more paraphrase of the entry: it lifts the entry's score for this
+    # message a lot (here from about -0.4 to +0.3) without outvoting the corpus's own questions
+    target = "order-change"
+    before = score(target)
     desk_service.store.add(FeedbackRecord(message=msg, action="chose_other", language="de", final_text="...",
                                           chosen_faq_id=target, agent="other-machine"))
     t0 = time.time()
     while time.time() - t0 < 30:
-        if api.post("/v1/suggest", json={"text": msg}).json()["match"]["matches"][0]["faq_id"] == target:
+        if score(target) >= before + 0.3:
             break
         time.sleep(0.5)
     else:

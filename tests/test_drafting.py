@@ -30,7 +30,7 @@ ENTRIES = [
                 "informal": "Porudžbinu {order_id} možeš da pratiš preko linka za praćenje: {tracking_url}"},
          "hr": {"formal": "Narudžbu {order_id} možete pratiti putem poveznice za praćenje: {tracking_url}",
                 "informal": "Narudžbu {order_id} možeš pratiti putem poveznice za praćenje: {tracking_url}"}}},
-    {"id": "refund-status", "category": "refunds", "tags": ["payment"],
+    {"id": "refund-status", "category": "refunds", "tags": ["payment", "refund"],
      "questions": {"en": ["When do I get my money back?"]},
      "answers": {"en": "Refunds reach your account within 5-10 working days after we receive the return.",
                  "de": {"formal": "Die Erstattung erreicht Ihr Konto 5-10 Werktage nach Eingang der Rücksendung."}}},
@@ -355,6 +355,14 @@ def test_contact_offer_for_payment_matters():
     d = Drafter(s).draft(req("When do I get my money back?", "en", match=match("refund-status"), customer_name="Kim Lee",
                              channel="email"))
     assert "help@shop.example" not in d.text and "call us at +36 1 555 0100" in d.text, d.text
+    # a calm payment question is answered without a hotline number; a payment problem gets it
+    pay = corpus_from_dicts([{"id": "payment", "category": "payment", "tags": ["payment"],
+                              "questions": {"en": ["Which payment methods do you accept?"]},
+                              "answers": {"en": "You can pay by card or PayPal."}}], name="pay")
+    calm = Drafter(s).draft(req("Can I pay with PayPal?", "en", corpus=pay, match=match("payment")))
+    upset = Drafter(s).draft(req("You charged me twice!!", "en", corpus=pay, match=match("payment"),
+                                 sentiment="negative"))
+    assert "+36 1 555 0100" not in calm.text and "+36 1 555 0100" in upset.text, (calm.text, upset.text)
 
 
 def test_sign_off_styles_and_emoji():

@@ -111,12 +111,16 @@ def test_hungarian_legal_letter_is_addressed_tisztelt():
 
 
 def test_safety_with_injury_names_it_in_every_language():
-    cases = [("en", "The heater caught fire and my daughter got burned, she needed stitches.", "injury"),
+    # (the customer's son, daughter or child is named: "your daughter was hurt")
+    cases = [("en", "The heater caught fire and my daughter got burned, she needed stitches.", "your daughter was hurt"),
              ("de", "Der Wasserkocher ist explodiert, mein Sohn hat sich verletzt und musste ins Krankenhaus.",
-              "Verletzung"),
-             ("hu", "A töltő kigyulladt, a lányom megégette a kezét, kórházba kellett vinni.", "sérülés"),
-             ("sr", "Пуњач се запалио и дете се опекло, морали смо у болницу.", "повреде"),
-             ("bs", "Punjač se zapalio i dijete je povrijeđeno, bili smo kod ljekara.", "povrede")]
+              "Ihr Sohn verletzt"),
+             ("hu", "A töltő kigyulladt, a lányom megégette a kezét, kórházba kellett vinni.", "a lánya megsérült"),
+             ("sr", "Пуњач се запалио и дете се опекло, морали смо у болницу.", "Ваше дете повредило"),
+             ("bs", "Punjač se zapalio i dijete je povrijeđeno, bili smo kod ljekara.", "Vaše dijete povrijedilo"),
+             ("en", "The heater caught fire and I burned my hand, I needed stitches.", "injury"),
+             ("de", "Der Wasserkocher ist explodiert, ich habe mich verbrüht und musste ins Krankenhaus.",
+              "Verletzung")]
     for lang, text, word in cases:
         d = _draft(text, lang, "delivery-times")
         assert d.kind == "safety" and word in d.text, (lang, d.text)

@@ -4,18 +4,34 @@ hypothesis runs with ``derandomize=True`` (the examples are a function of the te
 reproduces on every run), a bounded number of examples and a per-example deadline; the whole file
 runs in well under a minute. Each property: the call returns a well-formed result or raises a
 ``ReplyAssistError`` with a code; never another exception, never a result that cannot be written
-as UTF-8 JSON, never a row lost.
+as UTF-8 JSON, never a row lost. The command line (``replyassist detect/suggest/gaps``) is run
+in-process on hostile arguments, standard input bytes and files: a documented exit code and a
+one-line error, never a traceback.
+
+A deeper pass (fresh examples, more of them; not run in CI)::
+
+    REPLYASSIST_FUZZ_SCALE=20 REPLYASSIST_FUZZ_SEED=7 nice -n 10 python -m pytest -q -p no:cacheprovider \
+        tests/test_fuzz_hostile.py
+
+``REPLYASSIST_FUZZ_SCALE`` multiplies every test's number of examples; ``REPLYASSIST_FUZZ_SEED``
+replaces the derandomized examples by random ones from that seed (no example database is written).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import re
+import sys
 from datetime import timedelta
+from typing import Any, Callable
 
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import seed as hypothesis_seed  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from replyassist.errors import CorpusError, DataError, InputError, ReplyAssistError  # noqa: E402
@@ -32,9 +48,27 @@ realistic = st.sampled_from([
 ])
 message_text = st.one_of(hostile_text, realistic, st.tuples(realistic, hostile_text, realistic).map("".join))
 
-#: A generous per-example deadline: the 2 shared cores of CI can be busy; a hang is minutes.
-FUZZ = settings(derandomize=True, max_examples=150, deadline=timedelta(seconds=10),
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_SCALE = max(1, int(os.environ.get("REPLYASSIST_FUZZ_SCALE", "1") or 1))
+_SEED = os.environ.get("REPLYASSIST_FUZZ_SEED")
+
+
+def fuzz(examples: int, deadline: float | None = 10.0, shrink: bool = True) -> Callable[[Any], Any]:
+    """The settings of one property: ``examples`` (times ``REPLYASSIST_FUZZ_SCALE``), derandomized
+    unless ``REPLYASSIST_FUZZ_SEED`` is set; ``deadline`` per example in seconds (generous: the 2
+    shared cores of CI can be busy; a hang is minutes); ``shrink=False`` for properties whose
+    example takes a second or more (shrinking one failure took over five minutes)."""
+    phases = tuple(Phase) if shrink else tuple(p for p in Phase if p not in (Phase.shrink, Phase.explain))
+    s = settings(derandomize=_SEED is None, database=None, max_examples=examples * _SCALE, phases=phases,
+                 deadline=None if deadline is None else timedelta(seconds=deadline),
+                 suppress_health_check=list(HealthCheck))
+
+    def apply(fn: Any) -> Any:
+        fn = s(fn)
+        return hypothesis_seed(int(_SEED))(fn) if _SEED is not None else fn
+    return apply
+
+
+FUZZ = fuzz(150)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -64,6 +98,10 @@ def test_prepare_message_returns_clean_text_or_e101(text, max_chars):
     p.text.encode("utf-8"), p.clean.encode("utf-8")
     for s in p.pii:
         assert 0 <= s.start < s.end <= len(p.text)
+    from replyassist.text import MATCH_HEAD_CHARS, MATCH_SEGMENTS_CHARS, segment_batch
+    texts, parts = segment_batch([p.clean])
+    assert len(texts[0]) <= MATCH_HEAD_CHARS and sum(map(len, texts[1:])) <= MATCH_SEGMENTS_CHARS
+    assert parts == [None] + [0] * (len(texts) - 1) and len(texts) <= 7
 
 
 @FUZZ
@@ -78,7 +116,7 @@ def test_detect_language_result_is_valid_json_with_true_offsets(text, segments):
         assert replace_lone_surrogates(text)[seg.start:seg.end] == seg.text
 
 
-@settings(derandomize=True, max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@fuzz(12, deadline=None)
 @given(st.lists(st.one_of(message_text, st.fixed_dictionaries({"text": message_text}),
                           st.dictionaries(st.one_of(st.sampled_from(["text", "channel", "foo", "history"]),
                                                     st.integers()), st.one_of(message_text, st.integers(),
@@ -94,7 +132,7 @@ def test_suggest_many_returns_one_result_per_message(assistant, items):
             _utf8_json(o.to_dict())
 
 
-@settings(derandomize=True, max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@fuzz(6, deadline=None)
 @given(message_text)
 def test_suggest_drafts_or_says_why(assistant, text):
     try:
@@ -187,3 +225,206 @@ def test_jsonl_reader_accounts_for_every_line(tmp_path_factory, lines, eol):
     assert len(log.rows) + len(log.bad) == log.total
     data = eol.join(lines).encode("utf-8", "surrogatepass")
     assert log.total == sum(1 for ln in re.split(rb"\r\n|\r|\n", data) if ln.strip())  # every non-blank line
+
+
+long_text = st.lists(st.one_of(realistic, hostile_text, st.sampled_from(["\n", "\n\n", ". ", "? ", " " * 50])),
+                     min_size=1, max_size=400).map(lambda parts: " ".join(parts) * 3)
+
+
+@FUZZ
+@given(long_text)
+def test_what_the_matcher_reads_of_a_long_message_is_bounded(text):
+    """Issue 20: e5 at its 512-token limit cost ~1.1 s of CPU per long message; the matcher reads a
+    bounded head and at most MATCH_SEGMENTS_CHARS of sentences, whatever the message."""
+    from replyassist.text import MATCH_HEAD_CHARS, MATCH_SEGMENT_CHARS, MATCH_SEGMENTS_CHARS, prepare_message, segment_batch
+    try:
+        p = prepare_message(text)
+    except InputError as exc:
+        assert exc.code == "E101"
+        return
+    texts, _ = segment_batch([p.clean])
+    assert len(texts[0]) <= MATCH_HEAD_CHARS and len(texts) <= 7
+    assert sum(map(len, texts[1:])) <= MATCH_SEGMENTS_CHARS and all(len(t) <= MATCH_SEGMENT_CHARS for t in texts[1:])
+    assert all(t and t in p.clean for t in texts[1:])  # sentences are the message's own text
+
+
+# ---- raw bytes: files and standard input as they come off a disk ----------------------------------
+
+raw_bytes = st.one_of(
+    st.binary(max_size=300),
+    st.tuples(st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\x00"]), message_text.map(
+        lambda t: t.encode("utf-8", "surrogatepass")), st.binary(max_size=20)).map(b"".join),
+    message_text.map(lambda t: t.encode("latin-1", "replace")),
+    message_text.map(lambda t: t.encode("utf-16", "surrogatepass")))
+
+
+@FUZZ
+@given(raw_bytes, st.sampled_from(["log.csv", "log.jsonl", "log.tsv", "log.txt"]))
+def test_log_reader_takes_any_bytes(tmp_path_factory, data, name):
+    from replyassist.gaps import read_messages
+    p = tmp_path_factory.mktemp("log") / name
+    p.write_bytes(b"text,id\n" + data if name.endswith("csv") and not data.startswith(b"\xef") else data)
+    try:
+        log = read_messages(p)
+    except DataError as exc:
+        assert exc.code.startswith("E4")
+        return
+    assert len(log.rows) + len(log.bad) == log.total
+    for r in log.rows:
+        r.text.encode("utf-8")
+    for b in log.bad:
+        _utf8_json(b.to_dict())
+
+
+@FUZZ
+@given(raw_bytes)
+def test_load_corpus_takes_any_bytes(tmp_path_factory, data):
+    from replyassist.corpus import FaqCorpus, load_corpus
+    d = tmp_path_factory.mktemp("c")
+    (d / "corpus.yaml").write_text("name: t\n", encoding="utf-8")
+    (d / "e.yaml").write_bytes(b"entries:\n  - id: a\n    category: " + data)
+    try:
+        c = load_corpus(d)
+    except CorpusError as exc:
+        assert exc.problems and exc.code == "E200"
+        str(exc).encode("utf-8")
+        return
+    assert isinstance(c, FaqCorpus)
+
+
+# ---- the command line, in-process: exit codes 0 / 2, one-line errors, valid JSON ---------------
+
+class _Stdin:
+    """Standard input holding ``data`` (bytes), not a terminal."""
+
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _run_cli(argv: list[str], stdin: bytes | None = None) -> tuple[int, str, str]:
+    from replyassist.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdin
+    try:
+        if stdin is not None:
+            sys.stdin = _Stdin(stdin)  # type: ignore[assignment]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse: a usage error
+                code = int(exc.code or 0)
+    finally:
+        sys.stdin = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def _one_line_error(err: str) -> None:
+    assert "Traceback" not in err and re.search(r"\[?E\d{3}\]?|usage:|error:", err), err[-500:]
+
+
+cli_arg = st.one_of(message_text, st.sampled_from(["-", "--", "-x", "--json", "=", "a=b", "{", '{"text": 1}', ""]))
+
+
+@FUZZ
+@given(st.one_of(st.lists(cli_arg, min_size=1, max_size=3), st.none()), raw_bytes, st.booleans(),
+       st.sampled_from(["strict", "replace"]), st.one_of(st.none(), cli_arg), st.one_of(st.none(), cli_arg))
+def test_cli_detect_exits_0_or_2_with_valid_utf8_json(args, stdin, segments, errors, lang, locale):
+    argv = ["detect", *(["--segments"] if segments else []), "--encoding-errors", errors]
+    argv += [*(["--customer-language", lang] if lang is not None else []), *(["--locale", locale] if locale is not None
+                                                                           else [])]
+    argv += ["--", *args] if args else []
+    code, out, err = _run_cli(argv, stdin=stdin if not args else None)
+    assert code in (0, 2), (code, err[-500:])
+    if code == 0:
+        d = json.loads(out)
+        out.encode("utf-8")
+        assert "language" in d
+    else:
+        _one_line_error(err)
+
+
+@pytest.fixture()
+def cli_assistant(assistant, monkeypatch):
+    """`replyassist suggest` loads the models on every call; here it gets the session's assistant
+    (the corpus and settings it would load are the same), so many examples run in seconds."""
+    from replyassist.assistant import ReplyAssistant
+    monkeypatch.setattr(ReplyAssistant, "from_corpus", classmethod(lambda cls, *a, **k: assistant))
+    return assistant
+
+
+@fuzz(10, deadline=None, shrink=False)
+@given(st.one_of(message_text, st.none()), raw_bytes, st.lists(st.tuples(st.sampled_from(
+    ["--customer-name", "--agent-name", "--channel", "--customer-language", "--locale", "--history", "--value"]),
+    cli_arg), max_size=4), st.booleans())
+def test_cli_suggest_exits_0_or_2_with_valid_json(cli_assistant, text, stdin, opts, as_json):
+    argv = ["suggest", "--corpus", "faq_corpus/shop", "--encoding-errors", "replace", *(["--json"] if as_json else [])]
+    for flag, value in opts:
+        argv += [f"{flag}={value}"]
+    argv += ["--", text] if text is not None else []
+    code, out, err = _run_cli(argv, stdin=stdin if text is None else None)
+    assert code in (0, 2), (code, err[-500:])
+    if code == 0:
+        out.encode("utf-8")
+        if as_json:
+            assert json.loads(out)["draft"]["text"]
+        else:
+            assert "Draft (" in out
+    else:
+        _one_line_error(err)
+
+
+TINY = {"corpus.yaml": "name: tiny\n", "e.yaml": (
+    "entries:\n  - id: order-status\n    category: orders\n    questions:\n      en:\n        - Where is my order?\n"
+    "        - My parcel has not arrived\n      de:\n        - Wo ist meine Bestellung?\n    answers:\n"
+    "      en: On its way.\n      de: Unterwegs.\n  - id: payment\n    category: payment\n    questions:\n      en:\n"
+    "        - Can I pay with PayPal?\n        - Which payment methods do you take?\n      de:\n"
+    "        - Kann ich mit PayPal zahlen?\n    answers:\n      en: Card and PayPal.\n      de: Karte und PayPal.\n")}
+
+
+@pytest.fixture(scope="module")
+def gaps_home(tmp_path_factory):
+    """A small corpus and one cache folder for every gaps example (a team's cache persists too)."""
+    d = tmp_path_factory.mktemp("gaps-home")
+    for name, body in TINY.items():
+        (d / "corpus").mkdir(exist_ok=True)
+        (d / "corpus" / name).write_text(body, encoding="utf-8")
+    return d
+
+
+log_row = st.fixed_dictionaries({"text": st.one_of(message_text, st.just("")), "id": cli_arg,
+                                 "channel": st.one_of(cli_arg, st.just("email")), "timestamp": csv_cell,
+                                 "customer_id": cli_arg, "customer_name": cli_arg})
+
+
+@fuzz(4, deadline=None, shrink=False)
+@given(st.one_of(st.lists(log_row, min_size=1, max_size=6).map(lambda rows: ("log.jsonl", "\n".join(
+    json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8", "surrogatepass"))),
+    st.lists(log_row, min_size=1, max_size=6).map(lambda rows: ("log.csv", _csv_bytes(rows))),
+    st.tuples(st.sampled_from(["log.csv", "log.jsonl"]), raw_bytes)), st.booleans())
+def test_cli_gaps_exits_0_or_2_and_accounts_for_every_row(gaps_home, tmp_path_factory, log, mask_names):
+    name, data = log
+    d = tmp_path_factory.mktemp("gaps")
+    (d / name).write_bytes(data)
+    argv = ["gaps", str(d / name), "--corpus", str(gaps_home / "corpus"), "--out", str(d / "out"),
+            "--cache-dir", str(gaps_home / "cache"), "--no-progress", *(["--mask-names"] if mask_names else [])]
+    code, out, err = _run_cli(argv)
+    assert code in (0, 2), (code, err[-800:])
+    if code == 0:
+        rep = json.loads((d / "out" / "report.json").read_text(encoding="utf-8"))
+        assert rep["processed"] + rep["bad_row_count"] == rep["total_rows"]
+        assert len(rep["messages"]) == rep["processed"]
+        assert not [p for p in (d / "out").iterdir() if p.name.endswith(".tmp")]
+    else:
+        _one_line_error(err)
+
+
+def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    import csv
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8", "surrogatepass")

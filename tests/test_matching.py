@@ -126,7 +126,9 @@ def test_bands_follow_thresholds(fake):
     assert unrelated.similarity < exact.similarity
     assert exact.confidence > unrelated.confidence
     # everything "suggest": nothing reaches confident=1.0, no similarity gate, suggest=0
-    lenient = FaqIndex(corpus, fake, MatchSettings(confident=1.0, suggest=0.0, min_similarity=-1.0), cache_dir=False)
+    # (and no scope test, which holds the unrelated message back whatever the thresholds)
+    lenient = FaqIndex(corpus, fake, MatchSettings(confident=1.0, suggest=0.0, min_similarity=-1.0, scope_test=False),
+                       cache_dir=False)
     assert [r.band for r in lenient.search(q)] == ["suggest", "suggest"]
     # an explicit gate above every similarity: always no_match
     strict = FaqIndex(corpus, fake, MatchSettings(min_similarity=1.0), cache_dir=False)

@@ -40,8 +40,8 @@ from .fit import (_LOWER_AFTER_GREETING, _Para, _assemble, _drop_label_fallbacks
 from .plan import choose_bodies, choose_entries
 from .paragraphs import (_DURATION, _VOCATIVE_LANGUAGES, _bcms_formal_greeting, _contact_phrase,
     _corpus_default, _drop_cheerful_opener, _duration, _fallback, _format_date, _hungarian_order, _norm_lang,
-    _opening_hours_text, _plain_question, _states_duration, _without_done_steps,
-    _without_order_number_request)
+    _days_since_first_date, _longest_stated_days, _opening_hours_text, _plain_question, _states_duration,
+    _without_done_steps, _without_order_number_request)
 
 __all__ = ["HistoryItem", "DraftRequest", "Draft", "Drafter", "channel_length"]
 
@@ -191,6 +191,14 @@ class Draft:
                 "faq_ids": list(self.faq_ids), "review": self.review, "situation": self.situation}
 
 
+#: FAQ categories whose matters are not an order: the private-message invitation does not ask for an order
+#: number ("we still have no answer to my e-mails" is about messages, not an order).
+_NOT_ORDER_CATEGORIES = frozenset({"service", "account", "privacy"})
+
+#: ``contact_offer_tags`` that do not get the phone/e-mail offer on a calm question (no problem, no
+#: negative mood): "Can I pay with PayPal?" is answered, not followed by a hotline number.
+_CALM_NO_CONTACT_TAGS = frozenset({"payment", "account"})
+
 class Drafter:
     """Builds drafts from FAQ answers (see the module docstring for an example).
 
@@ -260,8 +268,13 @@ class Drafter:
             # a compliment with no question: a doubtful FAQ answer would be an answer to nothing
             notes.append(f"praise and no question: the doubtful answer from {entries[0].id!r} is left out")
             entries, review = [], False
+        # "please close my account" / a GDPR letter is the request itself; "how do I close it?" asks how
+        # (only for a confident match: "we will close your account" from a doubtful match would commit us to the
+        # wrong thing)
+        requested = bool(entries) and not review and bool(getattr(entries[0], "requested", None)) and not get_locale(
+            target if target in supported_languages() else "en").find(request.message or "", "how_to")
         bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = choose_bodies(self.settings, self.translator,
-            entries, target, register, default_lang, cyrillic, notes)
+            entries, target, register, default_lang, cyrillic, notes, requested=requested)
         representative = "representative" in situations and not safety and get_locale(
             draft_lang if draft_lang in supported_languages() else "en").has("representative")
         if representative and (entries or bodies):
@@ -334,7 +347,9 @@ class Drafter:
 
         # the invitation to a private message asks for the order number unless the customer gave it
         text_orders = [request.message[sp.start:sp.end] for sp in pii if sp.kind == "order_id"]
-        order_given = bool(values.get("order_id")) or bool(text_orders)
+        # a bare number the customer gave without naming it ("... but i only placed 1 order?? its 61204"):
+        # not inserted anywhere, but the draft no longer asks for an order number
+        order_given = bool(values.get("order_id")) or bool(text_orders) or _bare_number_given(request.message or "")
         if text_orders and not values.get("order_id") and not policy.public:
             # the number the customer wrote is theirs to see again ("we have asked the team to check your
             # order 58820"); not on a public channel, where personal values are never inserted
@@ -343,11 +358,15 @@ class Drafter:
         if values.get("order_id"):
             # the bare number for running text ("Ihre Bestellung 58820", "narudžbu br. 58820")
             values["order_number"] = values["order_id"].lstrip("#")
-        private = loc.phrase("private_message_short" if order_given and loc.has("private_message_short")
-                             else "private_message", register)
+        # the invitation to a private message asks for the order number only where an order is the matter:
+        # not when it was given, nor about unanswered messages, an account or personal data
+        no_order_matter = bool(entries) and all(e.category in _NOT_ORDER_CATEGORIES for e in entries)
+        private = loc.phrase("private_message_short" if (order_given or no_order_matter)
+                             and loc.has("private_message_short") else "private_message", register)
 
         # paragraphs
         paras: dict[str, _Para] = {}
+        third_party_reply: str | None = None
         if greeting is not None:   # (no localised frame when bare)
             paras["greeting"] = r(greeting)
             hist = self._history(request.history, loc, register, values)
@@ -357,13 +376,27 @@ class Drafter:
             emp = self._empathy(loc, register, situations, negative, action, request.sentiment_score,
                                 question=_plain_question(request.message or "", loc))
             if "third_party" in situations and loc.has("third_party_account") and not safety:
-                # someone else's account or password: only the account holder; then the steps they can take
+                # someone else's account or password: only the account holder; and the holder's own way (the FAQ's
+                # steps would be addressed to the wrong person: "enter the e-mail address of your account")
                 notes.append("someone asks about another person's account: the draft says only the account holder "
                              "can have it changed; never confirm or change anything for them")
-                emp = (emp + " " if emp else "") + loc.phrase("third_party_account", register)
+                refusal = loc.phrase("third_party_account", register)
+                if loc.has("third_party_holder"):
+                    said = re.split(r"(?<=[.!])\s+", refusal)
+                    refusal = " ".join(said[:-1] if len(said) > 1 else said) + " " + \
+                        loc.phrase("third_party_holder", register)
+                    if bodies:
+                        notes.append(f"the FAQ answer ({entries[0].id!r}) is left out: it is written for the account "
+                                     "holder")
+                    entries, bodies, review = [], [], False
+                    third_party_reply = refusal
+                else:
+                    emp = (emp + " " if emp else "") + refusal
             if emp is not None and not safety and not representative:
                 paras["empathy"] = r(emp)
         kind = "answer" if bodies else "acknowledgement"
+        if third_party_reply:
+            kind = "answer"
         public = policy.public
         asks_pii = bool(bodies) and public and any(loc.find(b, "pii_request") for b in bodies)
         if safety:
@@ -373,6 +406,18 @@ class Drafter:
             text = None if bare else (loc.empathy_for("injury", register) if "injury" in situations else
                                       loc.empathy_for("unhurt", register) if "unhurt" in situations else None) \
                 or loc.empathy_for("safety", register)
+            who = next((k.split("_", 1)[1] for k in situations if k.startswith("injured_")), None)
+            first = loc.empathy_for(f"injury_{who}", register) if who and text and "injury" in situations else None
+            if first and text:
+                # the one hurt named in the first sentence ("we wish your son a quick recovery")
+                rest = re.split(r"(?<=[.!?])\s+", text, maxsplit=1)
+                text = first + (" " + rest[1] if len(rest) > 1 else "")
+            secured = loc.empathy_for("secured", register) if text and "secured" in situations else None
+            if secured and text:
+                # already unplugged or kept: thanks and "keep it until we have examined it", not "do not use it"
+                said = re.split(r"(?<=[.!?])\s+", text)
+                if len(said) >= 3:
+                    text = " ".join([said[0], secured, *said[2:]])
             if text is None:
                 text = loc.phrase("acknowledgement", register)
             paras["body"] = r(text)
@@ -380,10 +425,22 @@ class Drafter:
                          "with priority")
             if public:
                 paras["private"] = r(private)
+        elif third_party_reply:
+            paras["body"] = r(third_party_reply)
         elif kind == "answer" and asks_pii:
+            # the general part of the answer is public information ("refunds go back to the card you paid
+            # with"); only the sentences that ask for personal data give way to the private message
+            public_part = " ".join(
+                sent for sent in re.split(r"(?<=[.!?])\s+", bodies[0].strip())
+                if sent and not loc.find(sent, "pii_request")) if len(bodies) == 1 else ""
             notes.append("public channel: the answer needs personal data, so the draft invites the customer "
-                         "to a private message instead")
-            paras["body"] = r(private)
+                         "to a private message for it" + (" and gives the general part publicly" if public_part
+                                                          else " instead"))
+            if public_part:
+                paras["body"] = r(public_part)
+                paras["private"] = r(private)
+            else:
+                paras["body"] = r(private)
         elif kind == "answer":
             parts: list[Segment] = []
             overdue_used = False
@@ -394,10 +451,21 @@ class Drafter:
             def status_pointer(body: str) -> bool:   # "you can see the status in your account"
                 pat = loc.get("status_pointer")
                 return bool(pat) and re.search(str(pat), "".join(seg.text for seg in r(body)), re.I) is not None
-            if s.overdue_reply and "overdue" in situations and not bare \
-                    and (timeline(bodies[0]) or ({"delay", "repeat"} & set(situations) and status_pointer(bodies[0]))):
-                # "usually 2-4 working days" to someone waiting for three weeks reads as a brush-off
-                key = "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue"
+            def late_by_date(body: str) -> bool:   # "sent on 9 February" and the answer says "2 to 4 weeks"
+                if request.now is None or not {"delay", "repeat"} & set(situations):
+                    return False
+                since = _days_since_first_date(request.message or "", request.now)
+                longest = _longest_stated_days("".join(seg.text for seg in r(body)), draft_lang)
+                return since is not None and longest is not None and since > longest + 1
+            if s.overdue_reply and not bare and (
+                    ("overdue" in situations and (timeline(bodies[0]) or (
+                        {"delay", "repeat"} & set(situations) and status_pointer(bodies[0]))))
+                    or late_by_date(bodies[0])):
+                # "usually 2-4 working days" to someone waiting for three weeks reads as a brush-off; on a public
+                # post the case goes to a private message (no "we will get back to you" here)
+                # (nor after a legal letter's "a senior colleague will review your case": one promise, not two)
+                key = ("overdue_public" if (public or "legal" in situations) and loc.has("overdue_public") else
+                       "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue")
                 if loc.has(key):
                     notes.append(f"the customer has already waited longer than the usual time in {entries[0].id!r}; "
                                  "the draft says the case is being checked instead of repeating that time. Check "
@@ -421,6 +489,10 @@ class Drafter:
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
                 paras["private"] = r(private)
+            elif public and "private" not in paras and loc.has("private_for_details") \
+                    and any(loc.find(b, "case_details") and loc.find(b, "case_send") for b in bodies):
+                # the answer asks the customer to send photos or the order number: not in a public post
+                paras["private"] = r(loc.phrase("private_for_details", register))
         elif situations and set(situations) <= {"praise"} and "empathy" in paras and not asks_something:
             # praise and no question: the thanks is the reply (no "we passed it on to the team")
             kind = "thanks"
@@ -437,7 +509,8 @@ class Drafter:
             key = "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue"
             notes.append("the customer has waited longer than they should: the draft says the case is being "
                          "checked. Check the case before sending")
-            paras["body"] = r(loc.phrase(key, register))
+            paras["body"] = r(loc.phrase("overdue_public" if (public or "legal" in situations) and loc.has("overdue_public")
+                                         else key, register))
             if public:
                 paras["private"] = r(private)
         elif public and action == "move_to_private" and "history" not in paras and loc.has("thanks_message"):
@@ -469,8 +542,10 @@ class Drafter:
             notes.append("escalation: hand this conversation to a senior agent before sending")
         elif action == "warn_author":
             notes.append("moderation: the message was flagged; consider warning the author instead of answering")
-        needs_contact = (action == "hand_to_senior"
-                         or any(set(e.tags) & set(s.contact_offer_tags) for e in entries))
+        # the phone and e-mail are offered where a person may need them: escalations, refund, complaint,
+        # privacy matters, and payment or account ones that are a problem (not "can I pay with PayPal?")
+        offer_tags = set(s.contact_offer_tags) - (set() if negative or situations else _CALM_NO_CONTACT_TAGS)
+        needs_contact = action == "hand_to_senior" or any(set(e.tags) & offer_tags for e in entries)
         answers_contact = any(("{support_phone}" in b or "{support_email}" in b) for b in bodies)
         if needs_contact and not bare and not answers_contact and not messaging \
                 and ("support_email" in values or "support_phone" in values):
@@ -502,7 +577,12 @@ class Drafter:
         text_segs = _layout(paras, compact, loc, known)
         shortened = False
         if policy.char_limit is not None:
-            text_segs, shortened = self._fit(paras, policy, channel, loc, register, r, notes, compact, known)
+            short_emp = self._short_empathy(loc, register, situations) if "empathy" in paras else None
+            short_private = (r(loc.phrase("private_message_short", register))
+                             if "private" in paras and loc.has("private_message_short") else None)
+            text_segs, shortened = self._fit(paras, policy, channel, loc, register, r, notes, compact, known,
+                                             short_empathy=r(short_emp) if short_emp else None,
+                                             short_private=short_private)
         if cyrillic:
             keep = tuple(s.keep_latin)
             text_segs = [Segment(latin_to_cyrillic(seg.text, keep=keep), seg.kind, seg.name, seg.fallback)
@@ -590,7 +670,6 @@ class Drafter:
             return loc.phrase("empathy", register)
         return None
 
-    @staticmethod
     @staticmethod
     def _kind_empathy(loc: Locale, kind: str, register: str, situations: Sequence[str]) -> str | None:
         """The locale's line for ``kind``, or for its qualifier when that applies and the locale has a line
@@ -709,8 +788,19 @@ class Drafter:
         return [Segment(values.get("agent_name") or agent, "value", "agent_name"), Segment("\n"),
                 Segment(values.get("team_name") or self.settings.team_for(None), "value", "team_name")]
 
+    @staticmethod
+    def _short_empathy(loc: Locale, register: str, situations: Sequence[str]) -> str | None:
+        """The short apology for a public reply that must fit a limit: the situation's own
+        (``short_delay``, ``short_repeat``...) or the general ``short`` one; none for praise, a legal
+        letter or a safety incident (those never get shortened to a one-liner)."""
+        if any(k in situations for k in ("safety", "legal")):
+            return None
+        kind = next((k for k in _EMPATHY_ORDER if k in situations and k != "praise"), None)
+        return (loc.empathy_for(f"short_{kind}", register) if kind else None) or loc.empathy_for("short", register)
+
     def _fit(self, paras: dict[str, _Para], policy: ChannelPolicy, channel: str, loc: Locale, register: str,
-             r: Any, notes: list[str], compact: bool, known: frozenset[str] = frozenset()) -> tuple[list[Segment], bool]:
+             r: Any, notes: list[str], compact: bool, known: frozenset[str] = frozenset(),
+             short_empathy: _Para | None = None, short_private: _Para | None = None) -> tuple[list[Segment], bool]:
         limit = policy.char_limit or 10**9
         segs = _layout(paras, compact, loc, known)
         if channel_length(join(segs), channel) <= limit:
@@ -734,16 +824,30 @@ class Drafter:
                     return segs, True
         # the answer's first sentences, with the empathy line (an upset customer is acknowledged first);
         # then without it (the answer matters more than the empathy line)
+        # then the same with a short apology ("Sorry for the wait!") instead of the empathy line;
+        # then without it (the answer matters more than the empathy line)
         body = work.get("body") or []
-        for with_empathy in ((True, False) if "empathy" in work else (True,)):
-            base = dict(work) if with_empathy else {k: v for k, v in work.items() if k != "empathy"}
-            for cut in ([] if with_empathy else [list(body)]) + _sentence_prefixes(body):
+        # (with the short invitation to a private message, which does not ask for the order number there)
+        modes = (("full", "short", "short+private", "none") if "empathy" in work and short_empathy else
+                 ("full", "none") if "empathy" in work else ("full",))
+        for mode in modes:
+            if mode == "short+private" and not (short_private and "private" in work):
+                continue
+            base: dict[str, list[Segment]] = {k: v for k, v in work.items() if mode != "none" or k != "empathy"}
+            if mode in ("short", "short+private") and short_empathy is not None:
+                base["empathy"] = short_empathy
+            if mode == "short+private" and short_private is not None:
+                base["private"] = short_private
+            for cut in ([] if mode == "full" else [list(body)]) + _sentence_prefixes(body):
                 trial = dict(base, body=cut)
                 segs = _layout(trial, compact, loc, known)
                 if channel_length(join(segs), channel) <= limit:
                     whole = join(cut) == join(body)
                     notes.append(f"shortened to fit the {channel} limit of {limit} characters"
-                                 + ("" if with_empathy else " (empathy line left out)")
+                                 + {"full": "", "short": " (a short apology instead of the empathy line)",
+                                    "short+private": " (a short apology instead of the empathy line; ask for the "
+                                                     "order number in the private message)",
+                                    "none": " (empathy line left out)"}[mode]
                                  + ("" if whole else ": only the first sentences of the answer are given; "
                                                      "check that they answer the question"))
                     return segs, True
@@ -766,5 +870,20 @@ class Drafter:
 
 
 _DURATION["hr"] = _DURATION["bs"] = _DURATION["me"] = _DURATION["sr"]
+
+#: A bare 5-8 digit number (no decimals, no currency after it, not a postcode before a town name, not
+#: part of a phone number, IBAN or date): in a support message, almost always the order number.
+_BARE_NUMBER = re.compile(
+    r"(?<![\w.,:/+#-])\d{5,8}(?![\w.,:/-]*\d)(?!\s?(?i:€|eur|euro|evra|eura|ft|huf|forint|din|rsd|dinara|km|bam|"
+    r"kn|kuna|gbp|£|\$|usd|chf|lei)(?!\w))(?!\s+\(?[A-ZÀ-ŽА-Я][a-zà-žа-я])")
+
+
+def _bare_number_given(message: str) -> bool:
+    """Whether the message gives a number that is most likely its order number (see :data:`_BARE_NUMBER`).
+
+    >>> _bare_number_given("i only placed 1 order?? its 61204"), _bare_number_given("10000 Zagreb, Ilica 5")
+    (True, False)
+    """
+    return bool(_BARE_NUMBER.search(message))
 
 

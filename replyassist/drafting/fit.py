@@ -109,8 +109,13 @@ _KEEP_CAPITAL = {"en": {"i", "i'm", "i've", "i'll", "i'd"},
 
 def _german_lowercase_safe(loc: Locale, known: frozenset[str]) -> set[str]:
     """Words that may start the line after a German greeting in lower case: the locale's list and the
-    words the corpus itself writes in lower case (no nouns)."""
-    return {w.lower() for w in (loc.get("lowercase_after_greeting") or [])} | set(known)
+    words the corpus itself writes in lower case (no nouns), never the polite Sie/Ihr/Ihnen, which the
+    corpus also writes in lower case where they mean "she", "they" or "you all"."""
+    return ({w.lower() for w in (loc.get("lowercase_after_greeting") or [])} | set(known)) - _GERMAN_POLITE
+
+
+#: German forms that are the polite "you" at the start of a line ("Sie können ..."): never lowered.
+_GERMAN_POLITE = frozenset({"sie", "ihr", "ihre", "ihren", "ihrem", "ihrer", "ihres", "ihnen"})
 
 
 def _join_greeting(paras: dict[str, _Para], loc: Locale, lang: str, known: frozenset[str] = frozenset()) -> None:

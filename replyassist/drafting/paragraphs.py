@@ -281,3 +281,74 @@ def _without_order_number_request(parts: list[Segment], loc: Locale, notes: list
     if changed:
         notes.append("the customer gave the order number: the answer no longer asks for it")
     return out
+
+
+#: Month names (folded: lower case, no diacritics) of en, de, hu, hr, sr/bs, by their first letters.
+_MONTH_STEMS = (("januar", 1), ("january", 1), ("sijec", 1), ("februar", 2), ("february", 2), ("veljac", 2),
+                ("marz", 3), ("maerz", 3), ("march", 3), ("marcius", 3), ("mart", 3), ("ozuj", 3), ("april", 4),
+                ("trav", 4), ("mai", 5), ("may", 5), ("majus", 5), ("maj", 5), ("svib", 5), ("juni", 6),
+                ("june", 6), ("jun", 6), ("lipan", 6), ("lipnj", 6), ("juli", 7), ("july", 7), ("jul", 7),
+                ("srpan", 7), ("srpnj", 7), ("august", 8), ("augusztus", 8), ("avgust", 8), ("kolovoz", 8),
+                ("septemb", 9), ("szeptemb", 9), ("rujan", 9), ("rujn", 9), ("oktob", 10), ("october", 10),
+                ("listopad", 10), ("novemb", 11), ("studen", 11), ("dezemb", 12), ("decemb", 12), ("prosin", 12))
+_MONTH_WORD = r"([a-z]{3,12})"
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.?\s{0,2}(?:of\s)?" + _MONTH_WORD + r"\b")
+_MONTH_DAY = re.compile(r"\b" + _MONTH_WORD + r"\s{1,2}(\d{1,2})(?:st|nd|rd|th|\.|-\w+)?\b")
+_NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.(?!\d)")
+_UNIT_DAYS = (("work", 1.4), ("business", 1.4), ("werktag", 1.4), ("arbeitstag", 1.4), ("munkanap", 1.4),
+              ("radn", 1.4), ("week", 7), ("woche", 7), ("het", 7), ("hét", 7), ("nedelj", 7), ("nedjelj", 7),
+              ("sedmic", 7), ("tjed", 7), ("day", 1), ("tag", 1), ("nap", 1), ("dan", 1))
+
+
+def _month(word: str) -> int | None:
+    return next((m for stem, m in _MONTH_STEMS if word.startswith(stem)), None)
+
+
+def _days_since_first_date(message: str, now: datetime) -> int | None:
+    """Days since the earliest past date the message names ("am 9. Februar", "January 8th", "január
+    8-án", "8. siječnja", "9.2."), or ``None``. A date later than ``now`` is read as last year's; one
+    more than half a year back is ignored (an old purchase, not the wait).
+
+    >>> _days_since_first_date("sent it on 9 February, nothing since", datetime(2026, 3, 10))
+    29
+    """
+    from ..signals._normalize import fold
+    text = fold(message)[0]
+    found: list[date] = []
+    today = now.date()
+    pairs = [(int(d), _month(w)) for d, w in _DAY_MONTH.findall(text)]
+    pairs += [(int(d), _month(w)) for w, d in _MONTH_DAY.findall(text)]
+    pairs += [(int(d), int(m)) for d, m in _NUMERIC_DATE.findall(text) if 1 <= int(m) <= 12]
+    for day, month in pairs:
+        if month is None or not 1 <= day <= 31:
+            continue
+        try:
+            d = date(today.year, month, day)
+        except ValueError:
+            continue
+        if d > today:
+            d = date(today.year - 1, month, day)
+        if (today - d).days <= 183:
+            found.append(d)
+    return (today - min(found)).days if found else None
+
+
+def _longest_stated_days(answer: str, lang: str) -> float | None:
+    """The longest usual time an answer states, in calendar days ("2-4 working days": 5.6; "2 to 4
+    weeks": 28), or ``None`` (hours and unstated times are not counted).
+
+    >>> _longest_stated_days("Repairs usually take 2 to 4 weeks.", "en")
+    28.0
+    """
+    unit = _DURATION.get(lang)
+    if unit is None:
+        return None
+    best: float | None = None
+    for m in re.finditer(r"\b(\d+)(?:\s*(?:[–-]|to|bis|do|és)\s*(\d+))?\s+" + unit + r"\b", answer.lower()):
+        n = int(m.group(2) or m.group(1))
+        rest = answer.lower()[m.end(1):m.end()]
+        factor = next((f for stem, f in _UNIT_DAYS if stem in rest), None)
+        if factor is None:
+            continue
+        best = max(best or 0.0, n * float(factor))
+    return best

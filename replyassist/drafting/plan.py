@@ -58,11 +58,12 @@ def choose_entries(settings: DraftSettings, request: "DraftRequest", notes: list
 
 
 def choose_bodies(settings: DraftSettings, translator: Any, entries: Sequence[Any], target: str, register: str, default_lang: str,
-                   cyrillic: bool, notes: list[str]
+                   cyrillic: bool, notes: list[str], requested: bool = False
                    ) -> tuple[list[str], str, str, bool, str | None, bool, list[Any]]:
     """The answer templates and the draft language: ``(bodies, language, register,
     machine_translated, source_language, cyrillic, entries)`` (``entries``: those with a body).
-    The first entry decides the language."""
+    The first entry decides the language. ``requested``: the message makes the request itself, so an
+    entry's ``requested`` answer ("we have received your request") replaces its how-to answer."""
     kept: list[Any] = []
     s = settings
     bodies: list[str] = []
@@ -71,6 +72,10 @@ def choose_bodies(settings: DraftSettings, translator: Any, entries: Sequence[An
     source_language: str | None = None
     for k, entry in enumerate(entries):
         answers = entry.answers
+        if requested and k == 0 and getattr(entry, "requested", None):   # the message's own entry only
+            answers = {**entry.answers, **entry.requested}
+            notes.append(f"the message makes the request itself: {entry.id!r} is answered with its 'requested' "
+                         "answer (we have received it), not with how to ask for it")
         lang = draft_lang if k else target
         close = next((x for x in s.close_languages.get(lang, ()) if x in answers), None)
         if lang in answers:

@@ -40,6 +40,10 @@ _PROTECT = re.compile(
     r"|\w*[qwxyQWXY]\w*(?:[-']\w+)*",             # foreign words (letters Serbian lacks)
     re.UNICODE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+#: Loanwords Serbian writes phonetically in Cyrillic (their Latin spelling has w/x/y, which would keep
+#: them in Latin as foreign words): "newslettera" -> "њузлетера".
+_LOANWORDS = {"newsletter": "њузлетер", "online": "онлајн", "voucher": "ваучер", "e-mail": "имејл", "email": "имејл"}
+_LOANWORD = re.compile(r"\b(" + "|".join(_LOANWORDS) + r")([a-zčćžšđ]*)\b", re.I)
 
 
 def has_cyrillic(text: str) -> bool:
@@ -88,6 +92,11 @@ def _plain_to_cyr(text: str) -> str:
     return _WORD.sub(lambda m: _word_to_cyr(m.group(0)), text)
 
 
+def _loanwords_to_cyr(text: str) -> str:
+    return _LOANWORD.sub(lambda m: _case_like(m.group(1), _LOANWORDS[m.group(1).lower()]) + _plain_to_cyr(m.group(2)),
+                         text)
+
+
 #: Names and terms Serbian Cyrillic text keeps in Latin script (brands, payment and parcel services).
 KEEP_LATIN = ("Apple Pay", "Google Pay", "PayPal", "Visa", "Mastercard", "Maestro", "American Express", "Revolut",
               "Klarna", "DHL", "GLS", "DPD", "UPS", "FedEx", "Foxpost", "Packeta", "Kosarica", "Amazon", "Samsung",
@@ -122,6 +131,11 @@ def latin_to_cyrillic(text: str, *, keep: tuple[str, ...] = ()) -> str:
     pat = _KEEP_CACHE.get(keep)
     if pat is None:
         pat = _KEEP_CACHE.setdefault(keep, _keep_pattern(keep))
+    # loanwords outside URLs and e-mail addresses first (else their w/y would keep them in Latin)
+    urls = [(m.start(), m.end()) for m in re.finditer(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)]
+    if _LOANWORD.search(text):
+        cuts = [0] + [x for span in urls for x in span] + [len(text)]
+        text = "".join(text[a:b] if k % 2 else _loanwords_to_cyr(text[a:b]) for k, (a, b) in enumerate(zip(cuts, cuts[1:])))
     spans = [(m.start(), m.end()) for m in _PROTECT.finditer(text)]
     spans += [(m.start(), m.end()) for m in pat.finditer(text)]
     merged: list[list[int]] = []

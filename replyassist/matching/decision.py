@@ -89,14 +89,27 @@ def decide_band(p_right: float, p_answerable: float, *, confident: float, sugges
 
 
 def band_decision(confidence: float, *, similarity: float, gate: float | None, settings: BandSettings,
-                  answerable: float | None = None, held_back: bool = False) -> BandDecision:
+                  answerable: float | None = None, held_back: bool = False,
+                  scope: float | None = None) -> BandDecision:
     """The band of one message's top match (see the module docstring).
 
     ``confidence``: the calibrated confidence, or the band model's ``P(right)``; ``answerable``:
     the band model's ``P(answerable)``, ``None`` without a band model; ``similarity`` and ``gate``
     (from :func:`no_match_gate`); ``settings``: the thresholds (``settings.min_similarity`` not
     ``None`` makes the gate a hard limit with the band model); ``held_back``: the message is
-    closer to a question the entry or the corpus does not answer.
+    closer to a question the entry or the corpus does not answer; ``scope``: the scope test's
+    p-value (:mod:`replyassist.matching.scope`), read when ``settings.scope_test`` is on: below
+    ``scope_alpha`` the band is ``no_match``; the band model's answerable test then holds back only
+    messages with a p-value below ``scope_answerable``, and without a band model the scope test
+    replaces the learned similarity gate (a gate the user set still applies).
+
+    >>> on = BandSettings(scope_test=True, scope_answerable=0.1)
+    >>> band_decision(0.9, similarity=0.9, gate=0.88, settings=on, answerable=0.9, scope=0.004).band
+    'no_match'
+    >>> band_decision(0.6, similarity=0.9, gate=0.88, settings=on, answerable=0.3, scope=0.5).band
+    'suggest'
+    >>> band_decision(0.6, similarity=0.9, gate=0.88, settings=on, answerable=0.3, scope=0.05).band
+    'no_match'
 
     >>> s = BandSettings(confident=0.85, suggest=0.15)
     >>> band_decision(0.5, similarity=0.80, gate=0.88, settings=s).band
@@ -105,18 +118,25 @@ def band_decision(confidence: float, *, similarity: float, gate: float | None, s
     'suggest'
     """
     band: Band
+    scoped = settings.scope_test and scope is not None
     if answerable is not None:
+        # with the scope test, the band model's answerable test holds back only atypical messages
+        if scoped and scope is not None and scope >= settings.scope_answerable:
+            answerable = 1.0
         band = decide_band(confidence, answerable, confident=settings.confident, suggest=settings.suggest,
                            answerable=settings.answerable)
         # a gate the user SET is a hard limit (a measured choice); the learned one is only a feature
         if settings.min_similarity is not None and gate is not None and similarity < gate:
             band = "no_match"
-    elif (gate is not None and similarity < gate) or confidence < settings.suggest:
+    elif (gate is not None and similarity < gate and (settings.min_similarity is not None or not scoped)) \
+            or confidence < settings.suggest:   # (the scope test stands in for a learned gate)
         band = "no_match"
     elif confidence >= settings.confident:
         band = "confident"
     else:
         band = "suggest"
+    if scoped and scope is not None and scope < settings.scope_alpha:
+        band = "no_match"
     if held_back:
         return BandDecision("no_match", min(confidence, HELD_BACK_CONFIDENCE))
     return BandDecision(band, confidence)

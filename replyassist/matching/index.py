@@ -24,6 +24,7 @@ from .decision import band_decision, no_match_gate
 from .keywords import KeywordIndex
 from .results import BANDS, Match, MatchResult
 from .scoring import EntryScorer, blas_threads, l2_normalise
+from .scope import ScopeTest, load_or_fit_scope
 from .second_opinion import SecondOpinion, fuse_extra, resolve_second_embedder, second_model_key
 from .settings import MatchSettings
 
@@ -44,14 +45,22 @@ def _is_cyrillic(text: str) -> bool:
     return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
+def _without_diacritics(text: str) -> bool:
+    """A Serbian Latin line typed without diacritics: it has c, s or z but none of č ć š ž đ."""
+    low = text.lower()
+    return not any(ch in low for ch in "čćšžđ") and any(ch in low for ch in "csz")
+
+
 def _add_cyrillic(texts: list[str], langs: list[str], owner: list[int]) -> tuple[list[str], list[str], list[int]]:
-    """Append the Cyrillic form of every Latin-script Serbian paraphrase (same entry, language ``sr``)."""
+    """Append the Cyrillic form of every Latin-script Serbian paraphrase (same entry, language ``sr``),
+    except chat lines written without diacritics ("porucio sam, racun nije stigao"): their letters c, s,
+    z stand for č/ć, š, ž, and a copy would be wrong Cyrillic ("поруцио", "рацун")."""
     from ..drafting.script import latin_to_cyrillic  # public helper, imported lazily
 
     seen = set(texts)
     t2, l2, o2 = list(texts), list(langs), list(owner)
     for text, lang, own in zip(texts, langs, owner):
-        if lang == "sr" and not _is_cyrillic(text):
+        if lang == "sr" and not _is_cyrillic(text) and not _without_diacritics(text):
             cyr = latin_to_cyrillic(text)
             if cyr != text and cyr not in seen:
                 seen.add(cyr)
@@ -334,6 +343,8 @@ class FaqIndex:
             self.second_status = (f"off on this corpus (second_when = helps): on its held-out English paraphrases "
                                   f"it scored {so_test['accuracy']:.3f} against {so_test['accuracy_without']:.3f} "
                                   f"without ({so_test['items']} items)")
+        #: The scope test (``bands.scope_test``; ``None`` when off or not fitted): matching/scope.py.
+        self.scope: ScopeTest | None = load_or_fit_scope(self) if s.bands.scope_test else None
 
     def _build_second(self) -> tuple[SecondOpinion | None, str]:
         s = self.settings.second_opinion
@@ -633,11 +644,13 @@ class FaqIndex:
             extra = self._keyword_extra(self.keywords, texts)
             # messages the second embedder reads: scores averaged with its own (second_opinion.py)
             rows = self.second.rows(texts, languages) if self.second is not None else np.zeros(0, np.int64)
+            v2: np.ndarray | None = None   # the second model's vectors of those rows (for the scope test)
             scale = np.ones(n, dtype=np.float32)
             offset = np.zeros(n, dtype=np.float32)
             if len(rows):
                 assert self.second is not None and texts is not None
-                s2, floor = self.second.message_scores([texts[i] for i in rows.tolist()])
+                v2 = self.second.encode_messages([texts[i] for i in rows.tolist()])
+                s2, floor = self.second.vector_scores(v2)
                 unc = self._second_uncovered
                 if len(unc):   # entries without an English question: their e5 score stands in
                     own = self.scorer.scores(self.scorer.transform(q[rows]))[:, unc]
@@ -672,6 +685,8 @@ class FaqIndex:
                 b1, b2 = self._base_scores(q, ents[:, 0], extra)
                 conf = 0.5 * (conf + self._confidence((b1 + offset) / scale, (b2 + offset) / scale, rows))
         excluded = self._excluded(q, ents, owner)
+        scope = (self.scope.search_p_values(self, sim, ents[:, :kk], rows, v2, owner, languages)
+                 if self.scope is not None else None)   # the scope test (scope.py), when on
         out = []
         for i in (range(n) if include_parts else np.flatnonzero(owner < 0).tolist()):
             matches = tuple(
@@ -687,14 +702,17 @@ class FaqIndex:
                 f = np.asarray([features])
                 pa = float(self.bands.p_answerable(f)[0])
                 decided = band_decision(float(self.bands.p_right(f)[0]), similarity=float(sim[i]), gate=gate,
-                                        settings=self.settings.bands, answerable=pa, held_back=i in excluded)
+                                        settings=self.settings.bands, answerable=pa, held_back=i in excluded,
+                                        scope=None if scope is None else scope[i])
             else:
                 decided = band_decision(float(conf[i]), similarity=float(sim[i]), gate=gate,
-                                        settings=self.settings.bands, held_back=i in excluded)
+                                        settings=self.settings.bands, held_back=i in excluded,
+                                        scope=None if scope is None else scope[i])
                 pa = 1.0
             band, c = decided
             out.append(MatchResult(matches=matches, band=band, confidence=c, similarity=float(sim[i]),
                                    answerable=pa, features=tuple(features),
+                                   scope=None if scope is None else scope[i],
                                    not_answered=excluded[i][0] if i in excluded else None,
                                    known_gap=excluded[i][1] if i in excluded else None))
         return out
@@ -832,6 +850,8 @@ class FaqIndex:
                 "content_hash": self.content_hash, "calibration": list(self.calibrator.coef),
                 "min_similarity": self.min_similarity, "min_similarity_learned": self.learned_min_similarity,
                 "self_test": dict(self.self_test), "language_maps": sorted(self.language_maps),
+                "scope_test": None if self.scope is None else {"held_out": len(self.scope.stats.main),
+                                                               "held_out_second": len(self.scope.stats.both)},
                 "log_paraphrases": self.log_paraphrases,
                 "second_opinion": {"embedder": None if self.second is None else self.second.name,
                                    "status": self.second_status,

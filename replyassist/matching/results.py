@@ -50,7 +50,10 @@ class MatchResult:
     - ``not_answered``: the top entry's ``not_question`` the message was closer to than to any of the
       entry's own questions, or the corpus's known-gap question (``not_answered`` in corpus.yaml) it
       was closest to (the band is then ``no_match``), else ``None``; ``known_gap``: that gap's topic
-      in the second case, else ``None``.
+      in the second case, else ``None``;
+    - ``scope``: the scope test's p-value (``bands.scope_test``; ``None`` when it is off): the share of
+      the corpus's own held-out paraphrases that are no closer to their entries than the message
+      (``matching.scope``).
     """
 
     matches: tuple[Match, ...]
@@ -61,6 +64,7 @@ class MatchResult:
     features: tuple[float, ...] = ()
     not_answered: str | None = None
     known_gap: str | None = None
+    scope: float | None = None
 
     @property
     def best(self) -> Match | None:

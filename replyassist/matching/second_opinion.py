@@ -147,10 +147,18 @@ class SecondOpinion:
         (entries, score - floor), floor)``. Small corpora: every entry, floor 0. Large ones
         (above ``4 * candidates`` entries): the second scorer's own candidate entries, shifted
         by the lowest of them (``floor``), so that every other entry counts as that lowest score."""
+        return self.vector_scores(self.encode_messages(texts))
+
+    def encode_messages(self, texts: Sequence[str]) -> np.ndarray:
+        """The second model's vectors of ``texts`` ``(n, d)`` (checked: a wrong shape is ``E525``)."""
         v = np.asarray(self._encode(list(texts)), dtype=np.float32)
         if v.ndim != 2 or v.shape != (len(texts), self.vectors.shape[1]):
             raise ConfigError(Errors.E525, name=self.name, shape=v.shape, n_texts=len(texts),
                               shape_2=self.vectors.shape[1])
+        return v
+
+    def vector_scores(self, v: np.ndarray) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """:meth:`message_scores` of vectors from :meth:`encode_messages`."""
         ents, s = self.scorer.candidate_scores(self.scorer.transform(v))
         ents = self.covered[ents]
         if ents.shape[1] == len(self.covered):

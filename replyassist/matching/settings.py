@@ -104,6 +104,18 @@ class BandSettings:
       in corpus.yaml) when it, or one of its sentences, is closer to one of those questions than
       to every question of each of its top three entries by this much (cosine; measured on the
       realistic set: 0.01 held 37 of 83 uncovered messages and no answerable one, docs/matching.md).
+    - ``scope_test`` (on by default) / ``scope_alpha``: the scope test (:mod:`replyassist.matching.scope`):
+      a message whose plain similarity to its top entries (averaged, standardised, with the second
+      embedder's where it reads the message) is lower than that of all but a ``scope_alpha`` share
+      of the corpus's own held-out paraphrases is ``no_match``. Fitted on the corpus alone, so it
+      holds a message the FAQ answers back about ``scope_alpha`` of the time whatever the share of
+      unanswerable messages (docs/matching.md, ``benchmarks/clinc_bands.py``). With it on, the band
+      model's ``answerable`` test holds back only messages whose scope p-value is below
+      ``scope_answerable`` (1, the default: every message, the two tests add up; 0.1 lets the scope
+      test vouch for typical messages: fewer holding replies to answerable messages on CLINC150 and
+      to cross-lingual ones on xSID, but two more uncovered messages of the realistic set answered
+      for review; 0: the scope test alone), and without a band model it replaces the learned
+      similarity gate.
 
     >>> BandSettings(model="off").model is None
     True
@@ -117,10 +129,14 @@ class BandSettings:
     no_match_quantile: float = 0.05
     cross_lingual_margin: float = 0.04
     known_gap_margin: float = 0.01
+    scope_test: bool = True
+    scope_alpha: float = 0.01
+    scope_answerable: float = 1.0
 
     def __post_init__(self) -> None:
         _check_fraction("bands", self, "confident", "suggest", "answerable", "no_match_quantile",
-                        "cross_lingual_margin", "known_gap_margin")
+                        "cross_lingual_margin", "known_gap_margin", "scope_alpha", "scope_answerable")
+        _check_bool("bands", self, "scope_test")
         if self.suggest > self.confident:
             raise ConfigError(Errors.E529, suggest=self.suggest, confident=self.confident)
         if self.min_similarity is not None and (not _is_number(self.min_similarity)

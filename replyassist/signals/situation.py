@@ -92,12 +92,18 @@ DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset")
 #: ``representative``: a solicitor or other representative writes for the customer ("we act for Mrs
 #: Grant", "meine Mandantin"): the reply is addressed to them and gives no consumer instructions.
 #: ``unhurt``: with ``safety``, the customer says nobody was hurt (the reply is relieved, not hopeful).
+#: ``secured``: with ``safety``, the customer has already taken the product out of use or kept it and its
+#: parts ("I have unplugged it and kept it", "Wir benutzen es nicht mehr"): the reply thanks them and asks
+#: them to keep it until it is examined, instead of telling them to stop using it.
 #: ``lost``: the parcel is marked delivered but is not there, or is lost ("sorry it has not reached you",
 #: not "sorry you are still waiting").
 #: ``missing``: the wrong_item problem is something missing from the parcel ("sorry something was missing").
 #: ``refund``: the billing problem is about a refund ("sorry about the trouble with your refund").
-QUALIFIERS: tuple[str, ...] = ("injury", "unhurt", "overdue", "defect", "lost", "missing", "refund", "third_party",
-                               "representative") + DONE_STEPS
+#: ``injured_son`` / ``injured_daughter`` / ``injured_child``: with ``injury``, the customer's son, daughter or
+#: child was hurt ("we wish your son a quick recovery", not the impersonal "we hope for a quick recovery").
+INJURED: tuple[str, ...] = ("injured_son", "injured_daughter", "injured_child")
+QUALIFIERS: tuple[str, ...] = ("injury", "unhurt", "secured", "overdue", "defect", "lost", "missing", "refund", "third_party",
+                               "representative") + DONE_STEPS + INJURED
 #: Kinds that are a real problem of the customer (sarcasm needs one; praise excludes them).
 PROBLEM_KINDS: tuple[str, ...] = ("safety", "repeat", "damage", "wrong_item", "billing", "delay")
 
@@ -332,6 +338,10 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
 
     if "safety" in evidence and raw.get("injury"):
         evidence["injury"] = [f"injury: {_quote(raw['injury'])}"]
+        # who was hurt: the first of son / daughter / child named in the message (one only)
+        who = min((raw[k][0].start, k) for k in INJURED if raw.get(k)) if any(raw.get(k) for k in INJURED) else None
+        if who is not None:
+            evidence[who[1]] = [f"{who[1].replace('_', ' ')}: {_quote(raw[who[1]])}"]
     for step in DONE_STEPS:
         if raw.get(step):
             evidence[step] = [f"{step.replace('_', ' ', 1)}: {_quote(raw[step])}"]
@@ -348,6 +358,8 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
         evidence["third_party"] = [f"third party: {_quote(raw['third_party'])}"]
     if "safety" in evidence and raw.get("unhurt") and "injury" not in evidence:
         evidence["unhurt"] = [f"unhurt: {_quote(raw['unhurt'])}"]
+    if "safety" in evidence and raw.get("secured"):
+        evidence["secured"] = [f"secured: {_quote(raw['secured'])}"]
     if "damage" in evidence and raw.get("defect"):
         evidence["defect"] = [f"defect: {_quote(raw['defect'])}"]
     if {"delay", "repeat", "billing"} & set(evidence):
