@@ -587,3 +587,47 @@ def test_public_answer_keeps_its_general_part_when_a_sentence_needs_personal_dat
     assert "IBAN" not in d.text, d.text
     e = draft(msg, "en", "refund-method", channel="email", name=None)   # a private channel: the whole answer
     assert "IBAN" in e.text, e.text
+
+
+def test_german_greeting_keeps_the_title_the_customer_signs_with():
+    msg = "Ist es möglich, die Rechnung auf die Praxis auszustellen?\n\nMit freundlichen Grüßen\nDr. Thomas Reiter"
+    d = draft(msg, "de", "invoice-company-vat", name="Thomas Reiter")
+    assert d.text.startswith("Guten Tag Dr. Thomas Reiter,"), d.text
+    plain = draft(msg.replace("Dr. ", ""), "de", "invoice-company-vat", name="Thomas Reiter")
+    assert plain.text.startswith("Guten Tag Thomas Reiter,"), plain.text
+
+
+@pytest.mark.parametrize("lang,message,closing", [
+    ("de", "In Vertretung meiner Mandantin, Frau Brigitte Lang, ersuche ich Sie, mir binnen 14 Tagen Ihr "
+           "Beschwerdeverfahren bekanntzugeben. Andernfalls leiten wir rechtliche Schritte ein.",
+     "Mit freundlichen Grüßen"),
+    ("en", "We act for our client, Mrs Grant, regarding a washing machine that failed twice. Please set out your "
+           "complaints procedure within 14 days, failing which we will issue proceedings.", "Yours faithfully,"),
+])
+def test_a_letter_to_a_solicitor_closes_formally_and_offers_no_hotline(lang, message, closing):
+    assert "representative" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "complaint-procedure", action="hand_to_senior", sentiment="neutral", name=None)
+    assert closing in d.text and "+43" not in d.text and "+36" not in d.text, d.text
+
+
+def test_a_likely_match_for_review_answers_the_request_and_a_public_one_goes_private():
+    """'Tracking says delivered to a neighbour, nobody has it': a match drafted for review at P(right) 0.85
+    still answers with the entry's requested answer (we start the search), and on Facebook the order
+    number is asked for in a private message, not in the thread."""
+    msg = "Tracking says my parcel was left with a neighbour yesterday. Which one?? Rang every bell, nobody has it."
+    situations = detect_situations(msg, "en").kinds
+    m = MatchResult(matches=(Match("delivery-marked-delivered-not-received", 0.4, "q", "en", "x"),), band="suggest",
+                    confidence=0.85)
+    d = DRAFTER.draft(DraftRequest(message=msg, language="en", script=None, match=m, corpus=CORPUS,
+                                   sentiment_label="negative", escalation_action="answer_publicly",
+                                   channel="facebook", now=OPEN, situations=situations))
+    assert any(n.startswith("the message makes the request itself") for n in d.notes), d.notes
+    assert "private message" in d.text, d.text
+
+
+def test_a_sarcastic_billing_question_gets_the_billing_apology_not_only_understanding():
+    msg = "Wow, so generous 👏 one order and my card was charged twice, 74.99 each. Is the second one a bonus or will you refund it?"
+    kinds = detect_situations(msg, "en").kinds
+    assert "billing" in kinds and "sarcasm" in kinds, kinds
+    d = draft(msg, "en", "payment-charged-twice", channel="chat", sentiment="negative", score=-0.3, name=None)
+    assert "sorry" in d.text.lower(), d.text

@@ -195,6 +195,10 @@ class Draft:
 #: number ("we still have no answer to my e-mails" is about messages, not an order).
 _NOT_ORDER_CATEGORIES = frozenset({"service", "account", "privacy"})
 
+#: A match drafted for review (``suggest``) at least this likely right (P(right)) may still be answered with
+#: its entry's ``requested`` answer ("we will change the size for you") when the message makes the request.
+_REQUESTED_IN_REVIEW_AT = 0.8
+
 #: ``contact_offer_tags`` that do not get the phone/e-mail offer on a calm question (no problem, no
 #: negative mood): "Can I pay with PayPal?" is answered, not followed by a hotline number.
 _CALM_NO_CONTACT_TAGS = frozenset({"payment", "account"})
@@ -269,9 +273,10 @@ class Drafter:
             notes.append(f"praise and no question: the doubtful answer from {entries[0].id!r} is left out")
             entries, review = [], False
         # "please close my account" / a GDPR letter is the request itself; "how do I close it?" asks how
-        # (only for a confident match: "we will close your account" from a doubtful match would commit us to the
-        # wrong thing)
-        requested = bool(entries) and not review and bool(getattr(entries[0], "requested", None)) and not get_locale(
+        # (only for a confident match or a likely one drafted for review: "we will close your account" from a
+        # doubtful match would commit us to the wrong thing)
+        likely = not review or (request.match is not None and request.match.confidence >= _REQUESTED_IN_REVIEW_AT)
+        requested = bool(entries) and likely and bool(getattr(entries[0], "requested", None)) and not get_locale(
             target if target in supported_languages() else "en").find(request.message or "", "how_to")
         bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = choose_bodies(self.settings, self.translator,
             entries, target, register, default_lang, cyrillic, notes, requested=requested)
@@ -314,6 +319,12 @@ class Drafter:
             if re.search(r"\bDr\.?\s+(?:[A-Z][\w'-]*\.?\s+)?" + re.escape(surname) + r"\b", request.message or ""):
                 values["customer_surname"] = safe_value(surname)
                 greeting = "Dear Dr {customer_surname},"
+        if greeting is not None and draft_lang == "de" and names.full and "{customer_name}" in greeting:
+            # an academic title the customer signs with belongs in the greeting ("Guten Tag Dr. Thomas Reiter,")
+            title = re.search(r"\b(Dr\.|Dr\.\s?med\.|Mag\.|Prof\.|Prof\.\s?Dr\.|DI|Dipl\.-Ing\.)\s+"
+                              + re.escape(names.full) + r"\b", request.message or "")
+            if title and not names.full.startswith(title.group(1)):
+                values["customer_name"] = safe_value(f"{title.group(1)} {names.full}")
         if representative and greeting is not None:
             greeting = loc.phrase("greeting_representative", register)   # to the firm, not to its client
             if "customer_name" in personal:
@@ -489,6 +500,10 @@ class Drafter:
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
                 paras["private"] = r(private)
+            elif public and "private" not in paras and requested and any(
+                    n.startswith("the message makes the request itself") for n in notes):
+                # "we have started a search with the courier": which order? the case goes to a private message
+                paras["private"] = r(private)
             elif public and "private" not in paras and loc.has("private_for_details") \
                     and any(loc.find(b, "case_details") and loc.find(b, "case_send") for b in bodies):
                 # the answer asks the customer to send photos or the order number: not in a public post
@@ -545,7 +560,9 @@ class Drafter:
         # the phone and e-mail are offered where a person may need them: escalations, refund, complaint,
         # privacy matters, and payment or account ones that are a problem (not "can I pay with PayPal?")
         offer_tags = set(s.contact_offer_tags) - (set() if negative or situations else _CALM_NO_CONTACT_TAGS)
-        needs_contact = action == "hand_to_senior" or any(set(e.tags) & offer_tags for e in entries)
+        # (not to a solicitor, who asked for a written answer)
+        needs_contact = not representative and (action == "hand_to_senior"
+                                                 or any(set(e.tags) & offer_tags for e in entries))
         answers_contact = any(("{support_phone}" in b or "{support_email}" in b) for b in bodies)
         if needs_contact and not bare and not answers_contact and not messaging \
                 and ("support_email" in values or "support_phone" in values):
@@ -654,7 +671,8 @@ class Drafter:
                     return None
                 if kind == "praise" and negative:
                     continue
-                if kind == "billing" and question and score is not None and score > _CALM_BILLING_ABOVE:
+                if kind == "billing" and question and score is not None and score > _CALM_BILLING_ABOVE \
+                        and not {"sarcasm", "rude", "delay", "repeat", "overdue"} & set(situations):
                     continue   # "could you explain how the refund was calculated?" is a question, not a grievance
                 text = self._kind_empathy(loc, kind, register, situations)
                 if text is not None and kind == "legal":
