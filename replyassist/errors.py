@@ -1199,6 +1199,10 @@ class Errors:
         "E577", "ConfigError",
         "GapSettings.language_mode must be fast or full, got {language_mode!r}.",
         "Correct the setting (in the settings file, the command-line option or the argument) as described.")
+    E578 = ErrorEntry(
+        "E578", "ConfigError",
+        "drafting.answer_on_suggest_above must be a number from 0 to 1, got {value!r}.",
+        "Give the confidence (P(right)) from which a match in the suggest band is drafted, e.g. 0.3; 0 drafts every one.")
     E601 = ErrorEntry(
         "E601", "ServiceError",
         "Unauthorized: the API key (or the webhook token) is missing or wrong.",

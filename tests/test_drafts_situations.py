@@ -631,3 +631,19 @@ def test_a_sarcastic_billing_question_gets_the_billing_apology_not_only_understa
     assert "billing" in kinds and "sarcasm" in kinds, kinds
     d = draft(msg, "en", "payment-charged-twice", channel="chat", sentiment="negative", score=-0.3, name=None)
     assert "sorry" in d.text.lower(), d.text
+
+
+def test_a_weak_suggestion_is_acknowledged_not_answered():
+    """A suggest-band match below answer_on_suggest_above (0.3) gets the holding reply and the suggestions
+    in the notes: "is the lunch box lid BPA-free?" is not answered with the voucher-code entry."""
+    from replyassist.drafting import DraftSettings
+    from replyassist.errors import ConfigError
+    msg = "does anyone know if the glass lunch box lids are BPA free? nothing on the product page"
+    weak = MatchResult(matches=(Match("payment-voucher-code", 0.2, "q", "en", "x"),), band="suggest", confidence=0.25)
+    req = DraftRequest(message=msg, language="en", script=None, match=weak, corpus=CORPUS, sentiment_label="neutral",
+                       escalation_action="answer_publicly", channel="chat", now=OPEN, situations=())
+    d = DRAFTER.draft(req)
+    assert not d.faq_ids and any("Suggestions: payment-voucher-code" in n for n in d.notes), (d.text, d.notes)
+    assert Drafter(DraftSettings(answer_on_suggest_above=0.2)).draft(req).faq_ids == ("payment-voucher-code",)
+    with pytest.raises(ConfigError, match="E578"):
+        DraftSettings(answer_on_suggest_above=1.5)

@@ -33,7 +33,8 @@ def choose_entries(settings: DraftSettings, request: "DraftRequest", notes: list
     review = False
     if request.faq_id is not None:
         ids = [request.faq_id]
-    elif matches and (band == "confident" or (band == "suggest" and s.answer_on_suggest)):
+    elif matches and (band == "confident" or (band == "suggest" and s.answer_on_suggest
+                                               and getattr(match, "confidence", 1.0) >= s.answer_on_suggest_above)):
         ids = [matches[0].faq_id]
         if band == "suggest":
             review = True
@@ -43,7 +44,7 @@ def choose_entries(settings: DraftSettings, request: "DraftRequest", notes: list
                              f"{getattr(match, 'confidence', 0):.2f}); make sure {matches[0].faq_id!r} answers "
                              "what the customer asks" + (f" (alternatives: {', '.join(alts)})" if alts else ""))
     elif band == "suggest" and matches and not safety:
-        notes.append("no confident FAQ match; acknowledged. Suggestions: "
+        notes.append(f"no confident FAQ match (confidence {getattr(match, 'confidence', 0):.2f}); acknowledged. Suggestions: "
                      + ", ".join(f"{m.faq_id} ({m.score:.2f})" for m in matches[:3]))
     if ids and request.faq_id is None:
         ids += [x for x in (request.also_answer or ()) if x not in ids]
