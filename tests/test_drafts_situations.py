@@ -647,3 +647,19 @@ def test_a_weak_suggestion_is_acknowledged_not_answered():
     assert Drafter(DraftSettings(answer_on_suggest_above=0.2)).draft(req).faq_ids == ("payment-voucher-code",)
     with pytest.raises(ConfigError, match="E578"):
         DraftSettings(answer_on_suggest_above=1.5)
+
+
+@pytest.mark.parametrize("message,wrong", [
+    ("Fekete bakancsot rendeltem, erre egy rózsaszín gyerek gumicsizmát küldtetek 🤬", True),
+    ("Rendeltem egy kék pulóvert, de helyette zöldet kaptam.", True),
+    ("Rendeltem tegnap, de még nem érkezett meg.", False),
+    ("Rendeltem, erre még mindig nem kaptam semmit.", False),
+])
+def test_hungarian_ordered_x_got_y_is_a_wrong_item(message, wrong):
+    assert ("wrong_item" in detect_situations(message, "hu").kinds) is wrong
+
+
+def test_a_rude_public_post_about_a_wrong_item_is_taken_to_a_private_message():
+    msg = "Ti tényleg ennyire hülyék vagytok?? Fekete bakancsot rendeltem, erre rózsaszín gumicsizmát küldtetek 🤬"
+    d = draft(msg, "hu", None, channel="facebook", sentiment="negative", score=-0.7, action="warn_author", name=None)
+    assert "privát üzenet" in d.text and "itt válaszolunk" not in d.text and "Köszönjük" not in d.text, d.text

@@ -666,3 +666,31 @@ def test_undecodable_bytes_in_an_id_or_channel_column_do_not_stop_the_report(tmp
                        cache_dir=tmp_path / "cache", progress=False, settings=GapSettings(min_gap_size=2))
     files = rep.write(tmp_path / "out")
     assert len(files) == 7 and "whats\ufffd\ufffd\ufffdapp" in (tmp_path / "out" / "report.json").read_text("utf-8")
+
+
+def test_tone_sentence_spans_are_the_same_as_before_and_linear():
+    """The tone check's sentence splitter required an end mark after a run of text, so on a long line
+    without one the regex engine retried every suffix (quadratic: 5 s on 100 kB of run-on chat lines,
+    benchmarks/hostile_scaling.py). The end mark is now optional and checked after the match: the same
+    spans, and the whole 100 kB is split in one pass (the timing is in the benchmark, not here)."""
+    import random
+    import re as _re
+
+    from replyassist.tone.checker import _sentences
+
+    def old(text):
+        out = []
+        for m in _re.finditer(r"[^\n.!?]+(?:[.!?]+|$)", text):
+            s, e = m.start(), m.end()
+            while s < e and text[s].isspace():
+                s += 1
+            if e - s >= 12 and sum(c.isalpha() for c in text[s:e]) >= 8:
+                out.append((s, e))
+        return out
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        t = "".join(rng.choice("ab .!?\nabcdefgh") for _ in range(rng.randint(0, 80)))
+        assert _sentences(t) == old(t), repr(t)
+    line = "i ordered a jacket two weeks ago and it never came and nobody answers " * 40
+    assert _sentences((line + "\n") * 3 + "Where is it?") == [(3 * (len(line) + 1), 3 * (len(line) + 1) + 12)]

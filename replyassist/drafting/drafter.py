@@ -528,9 +528,11 @@ class Drafter:
                                          else key, register))
             if public:
                 paras["private"] = r(private)
-        elif public and action == "move_to_private" and "history" not in paras and loc.has("thanks_message"):
+        elif public and (action == "move_to_private" or (action == "warn_author" and set(situations) & _PRIVATE_CASE)) \
+                and "history" not in paras and loc.has("thanks_message"):
             # the case goes to a private message: "we will get back to you" here would contradict it; after
-            # an apology the invitation alone (no "thanks for your message" behind "sorry")
+            # an apology the invitation alone (no "thanks for your message" behind "sorry"). A rude post about
+            # a case of the customer's own (wrong item, damage, ...) goes private as well
             if "empathy" not in paras:
                 paras["body"] = r(loc.phrase("thanks_message", register))
             paras["private"] = r(private)

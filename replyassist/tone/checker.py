@@ -316,9 +316,17 @@ def _caps_runs(text: str, tokens: list[tuple[str, int]] | None) -> list[tuple[in
     return out
 
 
+_SENTENCE = re.compile(r"[^\n.!?]+([.!?]+|$)?")
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text`` that end in . ! ? or at the end of the text (a line without an
+    end mark is not one). Linear: the end mark is optional in the pattern and checked after the match
+    (a required one made the engine retry every suffix of a long line without one: 1.2 s on 100 kB)."""
     out = []
-    for m in re.finditer(r"[^\n.!?]+(?:[.!?]+|$)", text):
+    for m in _SENTENCE.finditer(text):
+        if m.group(1) is None:   # followed by a line break, not by an end mark
+            continue
         s, e = m.start(), m.end()
         while s < e and text[s].isspace():
             s += 1
