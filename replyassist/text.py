@@ -438,14 +438,14 @@ def split_sentences(text: str) -> list[str]:
 #: Lines that are greetings, thanks or sign-offs, not questions (a segment must have more words).
 _MIN_SEGMENT_WORDS = 3
 
-#: What the matcher reads of one long message (issue 20). e5-small costs about 2 ms of CPU per
-#: token on the 2-core reference machine (1,000 characters of English ~270 tokens ~0.5 s; its
-#: 512-token limit ~1.2 s), so a long e-mail is not read whole: its first ``MATCH_HEAD_CHARS``
-#: characters are matched as the message, and its sentences (questions first) each up to
-#: ``MATCH_SEGMENT_CHARS``, together up to ``MATCH_SEGMENTS_CHARS``. At most ~1,400 characters
-#: are encoded per message, whatever its length (about 0.6 s of CPU in German, 0.85 s in
-#: Serbian Cyrillic; docs/robustness.md). No message of the realistic message set
-#: (``benchmarks/draft_set``, longest 556 characters) reaches the head or sentence limits.
+#: What the matcher reads of one long message (issue 20). e5-small's cost grows with the tokens it
+#: reads, so a long e-mail is not read whole: its first ``MATCH_HEAD_CHARS`` characters are matched
+#: as the message, and its sentences (questions first) each up to ``MATCH_SEGMENT_CHARS``, together
+#: up to ``MATCH_SEGMENTS_CHARS``. At most ~1,400 characters are encoded per message, whatever its
+#: length (match/encode at 100 kB: 0.39 s of CPU in German, 0.49 s in English, 0.64 s in Serbian
+#: Cyrillic; benchmarks/results/hostile_scaling.md). No message of the realistic message set
+#: (``benchmarks/draft_set``: longest 562 characters, longest sentence 252, its sentences together
+#: at most 533) reaches the head or sentence limits.
 MATCH_HEAD_CHARS = 800
 MATCH_SEGMENT_CHARS = 300
 MATCH_SEGMENTS_CHARS = 600

@@ -79,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 idx = FaqIndex(corpus, main_emb, variant, cache_dir=tmp, progress=False)
                 name = idx.calibration_file
-                # the calibration and the scope test's statistics (matching/scope.py) fitted with it
+                # the calibration and the scope test's statistics (matching/scope.py) fitted with it: copied
+                # when fitted now, kept when the index read them from the shipped folder (still current)
                 for path in [Path(tmp) / name, *sorted(Path(tmp).glob(f"{name[:-5]}-scope*.json"))]:
                     if path.is_file():
                         shutil.copyfile(path, out / path.name)
                         (out / path.name).chmod(0o644)
-                        written.add(path.name)
-                written.add(name)
+                written.update(p.name for p in out.glob(f"{name[:-5]}*.json"))
                 print(f"calibration    second opinion {idx.second_status.split(';')[0][:40]!r:44s} "
                       f"{time.perf_counter() - t0:6.1f} s  -> {name}")
     for stale in sorted([*out.glob("*.npz"), *out.glob("*.json")]):

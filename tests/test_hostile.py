@@ -676,17 +676,10 @@ def test_tone_sentence_spans_are_the_same_as_before_and_linear():
     import random
     import re as _re
 
-    from replyassist.tone.checker import _sentences
+    from replyassist.tone.checker import _sentences, _worth_scoring
 
-    def old(text):
-        out = []
-        for m in _re.finditer(r"[^\n.!?]+(?:[.!?]+|$)", text):
-            s, e = m.start(), m.end()
-            while s < e and text[s].isspace():
-                s += 1
-            if e - s >= 12 and sum(c.isalpha() for c in text[s:e]) >= 8:
-                out.append((s, e))
-        return out
+    def old(text):   # the quadratic pattern it replaced, as the reference
+        return _worth_scoring(text, [m.span() for m in _re.finditer(r"[^\n.!?]+(?:[.!?]+|$)", text)])
 
     rng = random.Random(7)
     for _ in range(3000):
@@ -694,3 +687,15 @@ def test_tone_sentence_spans_are_the_same_as_before_and_linear():
         assert _sentences(t) == old(t), repr(t)
     line = "i ordered a jacket two weeks ago and it never came and nobody answers " * 40
     assert _sentences((line + "\n") * 3 + "Where is it?") == [(3 * (len(line) + 1), 3 * (len(line) + 1) + 12)]
+
+
+def test_a_lone_surrogate_escaped_in_jsonl_becomes_a_replacement_character(tmp_path):
+    """'{"text": "\\ud800 ..."}' is valid JSON but no character: the row is read with U+FFFD (found when
+    the log-reader fuzz tests shared one check that every text can be written as UTF-8)."""
+    from replyassist.gaps import read_messages
+    p = tmp_path / "log.jsonl"
+    p.write_text('{"text": "\\ud800 where is my order?"}\n{"text": "\\ud800"}\n', encoding="utf-8")
+    log = read_messages(p)
+    assert [r.text for r in log.rows] == ["\ufffd where is my order?", "\ufffd"] and not log.bad
+    for r in log.rows:
+        r.text.encode("utf-8")

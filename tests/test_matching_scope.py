@@ -147,7 +147,7 @@ def test_bad_scope_settings_are_clear_errors(kw):
     assert next(iter(kw)) in str(err.value)
 
 
-def test_scope_settings_are_off_by_default_and_read_from_a_file_form():
+def test_scope_settings_are_on_by_default_and_read_from_a_file_form():
     assert MatchSettings().bands.scope_test is True    # on by default (docs/matching.md)
     s = MatchSettings.from_dict({"bands": {"scope_test": True, "scope_alpha": 0.02}})
     assert s.scope_test and s.scope_alpha == 0.02 and s.to_flat_dict()["scope_answerable"] == 1.0

@@ -191,17 +191,9 @@ class Draft:
                 "faq_ids": list(self.faq_ids), "review": self.review, "situation": self.situation}
 
 
-#: FAQ categories whose matters are not an order: the private-message invitation does not ask for an order
-#: number ("we still have no answer to my e-mails" is about messages, not an order).
-_NOT_ORDER_CATEGORIES = frozenset({"service", "account", "privacy"})
-
 #: A match drafted for review (``suggest``) at least this likely right (P(right)) may still be answered with
 #: its entry's ``requested`` answer ("we will change the size for you") when the message makes the request.
 _REQUESTED_IN_REVIEW_AT = 0.8
-
-#: ``contact_offer_tags`` that do not get the phone/e-mail offer on a calm question (no problem, no
-#: negative mood): "Can I pay with PayPal?" is answered, not followed by a hotline number.
-_CALM_NO_CONTACT_TAGS = frozenset({"payment", "account"})
 
 class Drafter:
     """Builds drafts from FAQ answers (see the module docstring for an example).
@@ -371,7 +363,7 @@ class Drafter:
             values["order_number"] = values["order_id"].lstrip("#")
         # the invitation to a private message asks for the order number only where an order is the matter:
         # not when it was given, nor about unanswered messages, an account or personal data
-        no_order_matter = bool(entries) and all(e.category in _NOT_ORDER_CATEGORIES for e in entries)
+        no_order_matter = bool(entries) and all(e.category in s.no_order_categories for e in entries)
         private = loc.phrase("private_message_short" if (order_given or no_order_matter)
                              and loc.has("private_message_short") else "private_message", register)
 
@@ -500,8 +492,7 @@ class Drafter:
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
                 paras["private"] = r(private)
-            elif public and "private" not in paras and requested and any(
-                    n.startswith("the message makes the request itself") for n in notes):
+            elif public and "private" not in paras and requested:
                 # "we have started a search with the courier": which order? the case goes to a private message
                 paras["private"] = r(private)
             elif public and "private" not in paras and loc.has("private_for_details") \
@@ -561,7 +552,7 @@ class Drafter:
             notes.append("moderation: the message was flagged; consider warning the author instead of answering")
         # the phone and e-mail are offered where a person may need them: escalations, refund, complaint,
         # privacy matters, and payment or account ones that are a problem (not "can I pay with PayPal?")
-        offer_tags = set(s.contact_offer_tags) - (set() if negative or situations else _CALM_NO_CONTACT_TAGS)
+        offer_tags = set(s.contact_offer_tags) - (set() if negative or situations else set(s.contact_offer_problem_tags))
         # (not to a solicitor, who asked for a written answer)
         needs_contact = not representative and (action == "hand_to_senior"
                                                  or any(set(e.tags) & offer_tags for e in entries))

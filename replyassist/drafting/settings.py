@@ -228,7 +228,13 @@ class DraftSettings:
     - ``channels``: per channel ``ChannelPolicy`` (merged over the defaults: twitter 30 min / 280
       characters / public, facebook 60 min / public, email 24 h, ...); ``default_channel`` when none is given.
     - ``opening_hours``: ``OpeningHours`` (IANA time zone).
-    - ``support_email``/``support_phone``: offered when a matter needs e-mail or phone.
+    - ``support_email``/``support_phone``: offered when a matter needs e-mail or phone: an escalation,
+      or an entry tagged with one of ``contact_offer_tags``; of these, ``contact_offer_problem_tags``
+      only when something is wrong (a negative mood or a situation): "Can I pay with PayPal?" gets no
+      hotline number.
+    - ``no_order_categories``: FAQ categories whose matters are not an order (unanswered messages,
+      the account, personal data): on a public channel the private-message invitation then does not
+      ask for an order number.
     - ``answer_on_suggest``: draft the best answer also when the match is only "suggest"
       (default True): the draft is marked ``review`` and its notes tell the agent what to check
       and the alternatives; False acknowledges instead and lets the agent pick.
@@ -275,6 +281,8 @@ class DraftSettings:
     empathy: bool = True
     history_reference: bool = True
     contact_offer_tags: tuple[str, ...] = ("payment", "account", "refund", "complaint", "legal", "privacy", "gdpr", "fraud")
+    contact_offer_problem_tags: tuple[str, ...] = ("payment", "account")
+    no_order_categories: tuple[str, ...] = ("service", "account", "privacy")
     close_languages: Mapping[str, Any] = field(default_factory=lambda: {
         "bs": ("hr", "sr"), "hr": ("bs", "sr"), "sr": ("bs", "hr")})
 
@@ -300,6 +308,8 @@ class DraftSettings:
             raise ConfigError(Errors.E560)
         self.keep_latin = tuple(self.keep_latin)
         self.contact_offer_tags = tuple(self.contact_offer_tags)
+        self.contact_offer_problem_tags = tuple(self.contact_offer_problem_tags)
+        self.no_order_categories = tuple(self.no_order_categories)
         self.close_languages = _close_languages(self.close_languages)
         if isinstance(self.team_name, Mapping):
             if not self.team_name or not all(isinstance(v, str) and v.strip() for v in self.team_name.values()):
@@ -371,7 +381,8 @@ def _channel_key(name: str) -> str:
 
 def _from_dict(cls: type, data: Mapping[str, Any], section: str) -> Any:
     kw = checked_fields(cls, data, section)
-    for k in ("words_to_avoid", "holidays", "contact_offer_tags", "keep_latin"):
+    for k in ("words_to_avoid", "holidays", "contact_offer_tags", "contact_offer_problem_tags", "no_order_categories",
+              "keep_latin"):
         if k in kw and isinstance(kw[k], list):
             kw[k] = tuple(kw[k])
     try:

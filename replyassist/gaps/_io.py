@@ -234,6 +234,8 @@ class _Builder:
             self.bad.append(BadRow(row, "broken encoding: the text contains bytes that are not valid UTF-8", line,
                                    _preview(raw)))
             return
+        # a lone surrogate written as a JSON escape ("\ud800") is not a character: U+FFFD, as in the columns
+        raw = replace_lone_surrogates(raw)
         if not raw.strip():
             self.bad.append(BadRow(row, "empty text", line, _preview(self._joined(record))))
             return

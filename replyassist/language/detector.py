@@ -254,6 +254,22 @@ def _text_distribution(text: str, n_letters: int) -> tuple[np.ndarray, dict[str,
     return vec / vec.sum(), allp
 
 
+
+def hints_per_text(hints: Sequence[LanguageHints | None] | LanguageHints | None, n: int) -> list[LanguageHints | None]:
+    """``hints`` for ``n`` texts: one LanguageHints (or ``None``) for all, or one per text (``E025``
+    when the counts differ).
+
+    >>> hints_per_text(None, 2)
+    [None, None]
+    """
+    if hints is None or isinstance(hints, LanguageHints):
+        return [hints] * n
+    hs = list(hints)
+    if len(hs) != n:
+        raise ConfigError(Errors.E025, n_texts=n, n_hs=len(hs))
+    return hs
+
+
 class LanguageDetector:
     """Detects the language of customer messages; see the module docstring for the rule.
 
@@ -301,12 +317,7 @@ class LanguageDetector:
                     segments: bool = False) -> list[LanguageResult]:
         """Detect each text; ``hints`` is one LanguageHints for all or one per text."""
         texts = list(texts)
-        if hints is None or isinstance(hints, LanguageHints):
-            hs: list[LanguageHints | None] = [hints] * len(texts)
-        else:
-            hs = list(hints)
-            if len(hs) != len(texts):
-                raise ConfigError(Errors.E025, n_texts=len(texts), n_hs=len(hs))
+        hs = hints_per_text(hints, len(texts))
         return [self.detect(t, hints=h, segments=segments) for t, h in zip(texts, hs)]
 
     @staticmethod

@@ -49,7 +49,7 @@ from .bcms import bcms_markers
 from ..text import strip_salutations
 from .cleaning import letter_count
 from .detector import (_ME_WORDS, _SCRIPT_LANG, _SCRIPT_OF_LANG, _WORD, NEUTRAL_TOKENS, LanguageDetector,
-                       LanguageHints, LanguageResult, LanguageSettings, _bounded)
+                       LanguageHints, LanguageResult, LanguageSettings, _bounded, hints_per_text)
 
 __all__ = ["FastLanguageDetector", "FastLanguageSettings", "FAST_FULL_LANGUAGES"]
 
@@ -191,12 +191,7 @@ class FastLanguageDetector:
         """Detect each text (each distinct detection text once); ``hints`` is one LanguageHints for
         all or one per text."""
         texts = list(texts)
-        if hints is None or isinstance(hints, LanguageHints):
-            hs: list[LanguageHints | None] = [hints] * len(texts)
-        else:
-            hs = list(hints)
-            if len(hs) != len(texts):
-                raise ConfigError(Errors.E025, n_texts=len(texts), n_hs=len(hs))
+        hs = hints_per_text(hints, len(texts))
         for t, h in zip(texts, hs):
             if not isinstance(t, str):
                 raise InputError.not_text(t)

@@ -51,22 +51,35 @@ def _without_diacritics(text: str) -> bool:
     return not any(ch in low for ch in "čćšžđ") and any(ch in low for ch in "csz")
 
 
-def _add_cyrillic(texts: list[str], langs: list[str], owner: list[int]) -> tuple[list[str], list[str], list[int]]:
-    """Append the Cyrillic form of every Latin-script Serbian paraphrase (same entry, language ``sr``),
-    except chat lines written without diacritics ("porucio sam, racun nije stigao"): their letters c, s,
-    z stand for č/ć, š, ž, and a copy would be wrong Cyrillic ("поруцио", "рацун")."""
-    from ..drafting.script import latin_to_cyrillic  # public helper, imported lazily
+def cyrillic_copy(text: str) -> str | None:
+    """The Serbian Cyrillic form of a Latin-script Serbian question, or ``None`` when there is none to
+    add: already Cyrillic, unchanged, or a chat line typed without diacritics ("porucio sam, racun nije
+    stigao": its c, s, z stand for č/ć, š, ž, and a copy would be wrong Cyrillic, "поруцио", "рацун").
 
+    >>> cyrillic_copy("Gde je moja porudžbina?")
+    'Где је моја поруџбина?'
+    >>> cyrillic_copy("gde je moja porudzbina") is None
+    True
+    """
+    from ..drafting.script import latin_to_cyrillic  # public helper, imported lazily
+    if _is_cyrillic(text) or _without_diacritics(text):
+        return None
+    cyr = latin_to_cyrillic(text)
+    return cyr if cyr != text else None
+
+
+def _add_cyrillic(texts: list[str], langs: list[str], owner: list[int]) -> tuple[list[str], list[str], list[int]]:
+    """Append the Cyrillic copy (:func:`cyrillic_copy`) of every Latin-script Serbian paraphrase (same
+    entry, language ``sr``)."""
     seen = set(texts)
     t2, l2, o2 = list(texts), list(langs), list(owner)
     for text, lang, own in zip(texts, langs, owner):
-        if lang == "sr" and not _is_cyrillic(text) and not _without_diacritics(text):
-            cyr = latin_to_cyrillic(text)
-            if cyr != text and cyr not in seen:
-                seen.add(cyr)
-                t2.append(cyr)
-                l2.append("sr")
-                o2.append(own)
+        cyr = cyrillic_copy(text) if lang == "sr" else None
+        if cyr is not None and cyr not in seen:
+            seen.add(cyr)
+            t2.append(cyr)
+            l2.append("sr")
+            o2.append(own)
     return t2, l2, o2
 
 
@@ -107,10 +120,11 @@ def negative_texts(corpus: Any, entries: Sequence[Any], *, serbian_cyrillic: boo
                    ) -> tuple[list[str], list[int], dict[int, str]]:
     """``(texts, owner, topic)``: the questions an entry does NOT answer (its ``not_questions``;
     owner = the entry's number) and the corpus's known gaps (``not_answered`` in corpus.yaml;
-    owner -1, ``topic[position]`` = the gap's topic), with Cyrillic copies of Serbian ones."""
-    def latin_to_cyrillic(text: str) -> str:
-        from ..drafting.script import latin_to_cyrillic as convert  # public helper, imported when needed
-        return convert(text)
+    owner -1, ``topic[position]`` = the gap's topic), with Cyrillic copies of Serbian ones
+    (:func:`cyrillic_copy`)."""
+    def forms(text: str, lang: str) -> list[str]:
+        cyr = cyrillic_copy(text) if lang == "sr" and serbian_cyrillic else None
+        return [text] if cyr is None else [text, cyr]
 
     neg_texts: list[str] = []
     neg_owner: list[int] = []
@@ -118,27 +132,19 @@ def negative_texts(corpus: Any, entries: Sequence[Any], *, serbian_cyrillic: boo
         for lang in sorted(getattr(e, "not_questions", {}) or {}):
             for t in e.not_questions[lang]:
                 if isinstance(t, str) and t.strip():
-                    neg_texts.append(t)
-                    neg_owner.append(k)
-                    if lang == "sr" and serbian_cyrillic:
-                        cyr = latin_to_cyrillic(t)
-                        if cyr != t:
-                            neg_texts.append(cyr)
-                            neg_owner.append(k)
+                    for v in forms(t, lang):
+                        neg_texts.append(v)
+                        neg_owner.append(k)
     # the corpus's known gaps: they count against every entry (owner -1)
     topic: dict[int, str] = {}
     for name, by_lang in sorted((getattr(corpus, "not_answered", None) or {}).items()):
         for lang in sorted(by_lang):
             for t in by_lang[lang]:
-                if not (isinstance(t, str) and t.strip()):
-                    continue
-                variants = [t]
-                if lang == "sr" and serbian_cyrillic and latin_to_cyrillic(t) != t:
-                    variants.append(latin_to_cyrillic(t))
-                for v in variants:
-                    topic[len(neg_texts)] = name
-                    neg_texts.append(v)
-                    neg_owner.append(-1)
+                if isinstance(t, str) and t.strip():
+                    for v in forms(t, lang):
+                        topic[len(neg_texts)] = name
+                        neg_texts.append(v)
+                        neg_owner.append(-1)
     return neg_texts, neg_owner, topic
 
 

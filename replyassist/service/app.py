@@ -24,7 +24,6 @@ import asyncio
 import json
 import logging
 import os
-import re
 import time
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, AsyncIterator, Literal, MutableMapping, Optional, Union
@@ -40,6 +39,7 @@ from starlette.routing import Match
 
 from .. import __version__
 from ..errors import CorpusError, Errors, ReplyAssistError
+from ..text import replace_lone_surrogates
 from .auth import KeyStore
 from .batching import AnnounceMiddleware, BatchStats
 from .config import ServiceConfig
@@ -56,24 +56,9 @@ log = logging.getLogger("replyassist.service")
 
 # ---- request bodies ---------------------------------------------------------------------------
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def _no_lone_surrogates(s: str) -> str:
-    r"""Lone UTF-16 surrogates become U+FFFD.
-
-    JSON may carry ``"\ud83d"`` without its pair (a client that cut an emoji in half); it is not
-    a character and cannot be written back as UTF-8, so it is replaced at the door, the way the
-    library's text cleaning treats it.
-
-    >>> _no_lone_surrogates("ok \ud83d") == "ok \ufffd"
-    True
-    """
-    return _SURROGATES.sub("\ufffd", s)
-
-
-#: a strict string (no number turned into text) with lone surrogates replaced
-Text = Annotated[StrictStr, AfterValidator(_no_lone_surrogates)]
+#: a strict string (no number turned into text) with lone surrogates replaced by U+FFFD: JSON may carry
+#: "\ud83d" without its pair (a client that cut an emoji in half), which cannot be written back as UTF-8
+Text = Annotated[StrictStr, AfterValidator(replace_lone_surrogates)]
 
 
 class HistoryItem(BaseModel):
@@ -564,11 +549,11 @@ def _json_body(body: bytes) -> Any:
 
 def _clean_json(v: Any) -> Any:
     if isinstance(v, str):
-        return _no_lone_surrogates(v)
+        return replace_lone_surrogates(v)
     if isinstance(v, list):
         return [_clean_json(x) for x in v]
     if isinstance(v, dict):
-        return {_no_lone_surrogates(k): _clean_json(x) for k, x in v.items()}
+        return {replace_lone_surrogates(k): _clean_json(x) for k, x in v.items()}
     return v
 
 
