@@ -196,7 +196,9 @@ def test_safety_when_nobody_was_hurt_is_relieved_not_hopeful_and_asks_to_keep_th
            "Fortunately nobody was hurt. Please tell me how to report this formally.")
     d = draft(msg, "en", "warranty-claim", sentiment="negative", score=-0.9, action="hand_to_senior")
     assert "nobody was hurt" in d.text and "hope everyone" not in d.text and "damaged parts" in d.text, d.text
-    assert "packaging" not in d.text
+    # the message is the official report they asked how to make; no FAQ answer
+    assert "official report of a safety incident" in d.text and d.kind == "safety", d.text
+    assert "you do not need to file anything else" in d.text
 
 
 @pytest.mark.parametrize("lang,message,says,never", [
@@ -491,33 +493,100 @@ def test_cancel_requests_are_calm(lang, message):
     assert not {"delay", "repeat"} & set(detect_situations(message, lang).kinds)
 
 
-# -- a safety incident where the product is already put aside: thanks, not "do not use it" --------------
+# -- a safety incident where the product is already put aside (or burnt): "keep it", not "do not use it", and
+# no thanks for "acting so quickly" (it reads oddly after a fire or a night in A&E) ------------------------
 
 @pytest.mark.parametrize("lang,message,says,never", [
     ("en", "The kettle gave me an electric shock from its metal body this morning. We have stopped using it. "
-           "Is this model being recalled?", "taking care of this so quickly", "do not use the product"),
+           "Is this model being recalled?", "until we have examined them", "do not use the product"),
+    ("en", "The charger caught fire on my bedside table last night!!! How do I report this?",
+     "until we have examined them", "do not use the product"),
     ("de", "Der Heizlüfter hat gestern gequalmt, die Steckdose ist angekohlt. Mein Mann hat das Gerät sofort "
-           "ausgesteckt. Wohin soll ich es schicken?", "so schnell darum gekümmert", "nicht weiter"),
+           "ausgesteckt. Wohin soll ich es schicken?", "bis wir sie geprüft haben", "nicht weiter"),
     ("hu", "A radiátor kapcsolója megrázott, a karom még most is zsibbad. Többé nem merem használni. Hogyan "
-           "küldhetem vissza?", "ilyen gyorsan intézkedett", "ne használja"),
+           "küldhetem vissza?", "amíg meg nem vizsgáljuk", "ne használja"),
     ("sr", "Кувало ме ударило струјом преко металне дршке. Одмах смо га искључили и више га не користимо. "
-           "Како да га рекламирам?", "брзој реакцији", "више не користите"),
+           "Како да га рекламирам?", "док их не прегледамо", "више не користите"),
+    ("sr", "Пуњач се ноћас ЗАПАЛИО на ноћном сточићу!!! Изгорео кабл. Где да вам пошаљем остатке?",
+     "док их не прегледамо", "више не користи"),
     ("bs", "ketler me udario strujom kad sam ga ukljucio!! sad je iskljucen i ne diram ga vise. kako da ga "
-           "reklamiram?", "brzoj reakciji", "više ne koristi"),
+           "reklamiram?", "dok ih ne pregledamo", "više ne koristi"),
 ])
-def test_safety_thanks_a_customer_who_already_put_the_product_aside(lang, message, says, never):
+def test_safety_asks_a_customer_who_already_put_the_product_aside_to_keep_it(lang, message, says, never):
     found = detect_situations(message, lang)
     assert "safety" in found.kinds and "secured" in found.kinds, found
     d = draft(message, lang, None, sentiment="negative", score=-0.8, script="Cyrl" if lang == "sr" else None,
               action="hand_to_senior", name=None)
     assert says in d.text and never not in d.text, d.text
+    for thanks in ("so quickly", "so schnell", "gyorsan intézkedett", "брзој реакцији", "brzoj reakciji"):
+        assert thanks not in d.text, d.text
 
 
 def test_safety_without_a_word_about_the_product_still_says_do_not_use_it():
-    message = "The charger caught fire on my bedside table last night!!! How do I report this?"
+    message = "The heater gave my daughter a shock when she touched it!!! How do I report this?"
     assert "secured" not in detect_situations(message, "en").kinds
     d = draft(message, "en", None, sentiment="negative", score=-0.9, action="hand_to_senior", name=None)
     assert "Please do not use the product any more" in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,channel,photos", [("en", "email", "photos of the product"),
+                                                 ("de", "chat", "Fotos vom Produkt"),
+                                                 ("hr", "facebook", None)])
+def test_safety_reply_says_the_message_is_the_report_and_asks_for_photos_only_in_private(lang, channel, photos):
+    message = {"en": "The lid of the pan shattered while I was cooking and my son cut his hand. Who do I report this to?",
+               "de": "Der Deckel ist beim Kochen zersprungen, mein Sohn hat sich geschnitten. Wo melde ich das?",
+               "hr": "Poklopac je puknuo dok sam kuhala i sin se porezao. Kome se ovo prijavljuje?"}[lang]
+    d = draft(message, lang, None, sentiment="negative", score=-0.8, action="hand_to_senior", name=None,
+              channel=channel)
+    report = {"en": "official report", "de": "offizielle Meldung", "hr": "službenu prijavu"}[lang]
+    assert report in d.text, d.text
+    if photos:
+        assert photos in d.text, d.text
+    else:
+        assert "fotografije" not in d.text and "privatnoj poruci" in d.text, d.text
+
+
+# -- the same problem again ("the THIRD time you send red instead of grey"): not "sorry you had to write again"
+
+@pytest.mark.parametrize("lang,message,kinds,never", [
+    ("sr", "@kosarica koji ste vi kreteni bre, TRECI put mi saljete crvenu posteljinu umesto sive. sta sad da radim",
+     {"repeat", "wrong_item", "recurring"}, "ponovo da nam pišeš"),
+    ("en", "This is the third time you have sent me the wrong size instead of a medium. What now?",
+     {"repeat", "wrong_item", "recurring"}, "get in touch again"),
+])
+def test_a_recurring_problem_is_not_called_a_repeated_contact(lang, message, kinds, never):
+    found = detect_situations(message, lang)
+    assert kinds <= set(found.kinds), found
+    d = draft(message, lang, "complaint-wrong-item", sentiment="negative", score=-0.8, name=None)
+    assert never not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message", [
+    ("hu", "Április 9-én írtam Önöknek egy hibás hajszárító ügyében, de azóta nem érkezett válasz."),
+    ("en", "I wrote to you twice about the broken kettle and still nothing."),
+])
+def test_a_repeated_contact_about_a_fault_is_not_a_recurring_problem(lang, message):
+    assert "recurring" not in detect_situations(message, lang).kinds
+
+
+@pytest.mark.parametrize("lang,message", [
+    ("en", "hi just checked my banking app and theres 2 payments of 74.99 to you from yesterday but i only placed 1 order??"),
+    ("de", "hallo, ich seh auf meinem konto 2x 59,90 von euch, hab aber nur einmal bestellt. könnt ihr das bitte checken?"),
+])
+def test_a_calm_question_about_a_double_charge_still_gets_an_apology(lang, message):
+    assert "charge" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "payment-charged-twice", sentiment="negative", score=-0.3, name=None)
+    assert {"en": "Sorry about the trouble with your payment", "de": "Zahlung"}[lang] in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message", [
+    ("en", "I ordered the white bedding and you sent me pink. what now"),
+    ("de", "Ich habe weiße Bettwäsche bestellt und ihr schickt mir rosa. Was jetzt?"),
+    ("hu", "Fehér ágyneműt rendeltem, rózsaszínt küldtetek. Most mi legyen?"),
+    ("bs", "narucim bijelu posteljinu a vi posaljete rozu. sta da radim"),
+])
+def test_a_colour_ordered_and_another_sent_is_a_wrong_item(lang, message):
+    assert "wrong_item" in detect_situations(message, lang).kinds
 
 
 # -- a public post: photos and the order number are sent privately -------------------------------------
@@ -663,3 +732,22 @@ def test_a_rude_public_post_about_a_wrong_item_is_taken_to_a_private_message():
     msg = "Ti tényleg ennyire hülyék vagytok?? Fekete bakancsot rendeltem, erre rózsaszín gumicsizmát küldtetek 🤬"
     d = draft(msg, "hu", None, channel="facebook", sentiment="negative", score=-0.7, action="warn_author", name=None)
     assert "privát üzenet" in d.text and "itt válaszolunk" not in d.text and "Köszönjük" not in d.text, d.text
+
+
+# -- overdue after a legal threat on e-mail: the senior review and when we answer, said once ------------------
+
+@pytest.mark.parametrize("lang,message,when", [
+    ("en", "This is my third e-mail about order 40112. You confirmed a refund of 120 EUR five weeks ago and nothing "
+           "has arrived. If the money is not in my account within 7 days I will go to the small claims court.",
+     "within one working day"),
+    ("de", "Ich schreibe Ihnen nun zum dritten Mal wegen Bestellung 40112. Die Erstattung von 120 EUR wurde vor fünf "
+           "Wochen bestätigt, angekommen ist nichts. Ohne Zahlung bis Freitag schalte ich meinen Anwalt ein.",
+     "innerhalb eines Werktages"),
+])
+def test_overdue_legal_case_on_email_says_senior_review_and_when_once(lang, message, when):
+    found = detect_situations(message, lang)
+    assert {"legal", "overdue"} <= set(found.kinds), found
+    d = draft(message, lang, "refund-not-received", sentiment="negative", score=-0.8, action="hand_to_senior")
+    assert when in d.text, d.text
+    senior = {"en": "senior colleague", "de": "leitendes Mitglied"}[lang]
+    assert d.text.count(senior) == 1, d.text

@@ -324,11 +324,11 @@ def test_situation_per_language(language: str, kind: str, text: str) -> None:
 def test_result_shape_and_json() -> None:
     s = detect_situations("My order is two weeks late and you charged me twice!", "en")
     assert isinstance(s, Situations)
-    assert s.kinds == ("billing", "delay", "overdue")   # ordered by priority, qualifiers last ("Two weeks")
+    assert s.kinds == ("billing", "delay", "overdue", "charge")   # by priority, qualifiers last ("two weeks", "charged")
     assert s.primary == "billing" and not s.calm
     assert all(line.split(":")[0] in s.kinds for line in s.evidence)
     d = s.to_dict()
-    assert d["kinds"] == ["billing", "delay", "overdue"] and isinstance(d["evidence"], list)
+    assert d["kinds"] == ["billing", "delay", "overdue", "charge"] and isinstance(d["evidence"], list)
     json.dumps(d)
     with pytest.raises(AttributeError):   # dataclasses.FrozenInstanceError
         s.kinds = ()  # type: ignore[misc]  # frozen
@@ -440,7 +440,8 @@ def test_empathy_file_has_every_kind_in_both_registers(language: str) -> None:
     # every top-level key is a situation kind, or "injury" (the safety reply when someone was hurt)
     # (short_*: the short apology for a public reply that must fit a limit; injury_*: who was hurt)
     extra = {"injury", "defect", "unhurt", "lost", "refund", "missing", "short", "short_delay", "short_repeat",
-             "short_billing", "short_lost", "injury_son", "injury_daughter", "injury_child", "secured"}
+             "short_billing", "short_lost", "injury_son", "injury_daughter", "injury_child", "secured",
+             "safety_report", "safety_photos", "recurring"}
     assert set(data) == set(KINDS) | extra, language
     for kind in extra:
         assert set(data[kind]) == {"formal", "informal"} and all(data[kind][r].strip() for r in data[kind]), kind

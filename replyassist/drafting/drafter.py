@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..text import find_pii
 from .locales import Locale, asks, get_locale, supported_languages
@@ -70,7 +70,7 @@ _PRIVATE_CASE = frozenset({"safety", "legal", "repeat", "damage", "wrong_item", 
                            "third_party"})
 #: Situation kind -> the qualifier whose empathy line replaces the kind's when it applies: a fault is
 #: not "damaged", something missing is not "a wrong item", a refund is not "your payment".
-_QUALIFIED_EMPATHY = {"damage": "defect", "wrong_item": "missing", "billing": "refund"}
+_QUALIFIED_EMPATHY = {"damage": "defect", "wrong_item": "missing", "billing": "refund", "repeat": "recurring"}
 _LEGAL_WITH = ("repeat", "billing", "damage", "wrong_item", "delay")
 _EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "lost", "delay", "sarcasm", "rude",
                   "praise")
@@ -423,6 +423,17 @@ class Drafter:
                     text = " ".join([said[0], secured, *said[2:]])
             if text is None:
                 text = loc.phrase("acknowledgement", register)
+            elif not bare:
+                # the message is the official report (the customer need not file one; it replaces the line's
+                # last sentence, "we take this very seriously ...") and, on a private channel, the photos
+                # they have help; on a public one the private-message line follows instead
+                report = loc.empathy_for("safety_report", register)
+                said = re.split(r"(?<=[.!?])\s+", text)
+                if report and len(said) >= 3:
+                    text = " ".join([*said[:-1], report])
+                photos = loc.empathy_for("safety_photos", register) if not public else None
+                if photos:
+                    text = f"{text} {photos}"
             paras["body"] = r(text)
             notes.append("safety or health incident: safety-first reply, no FAQ answer; hand it to a senior agent "
                          "with priority")
@@ -467,14 +478,15 @@ class Drafter:
                 # "usually 2-4 working days" to someone waiting for three weeks reads as a brush-off; on a public
                 # post the case goes to a private message (no "we will get back to you" here)
                 # (nor after a legal letter's "a senior colleague will review your case": one promise, not two)
-                key = ("overdue_public" if (public or "legal" in situations) and loc.has("overdue_public") else
-                       "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue")
+                key = self._overdue_key(loc, situations, public, bool(values.get("order_number")))
                 if loc.has(key):
                     notes.append(f"the customer has already waited longer than the usual time in {entries[0].id!r}; "
                                  "the draft says the case is being checked instead of repeating that time. Check "
                                  "the case before sending")
                     bodies = [loc.phrase(key, register)] + [b for b in bodies[1:] if not timeline(b)]
                     overdue_used = True
+                    if key == "overdue_legal":
+                        self._senior_review_in_body(paras, loc, register, r)
             for k, body in enumerate(bodies):
                 if negative and k == 0:
                     body = _drop_cheerful_opener(body, loc, notes)
@@ -512,11 +524,12 @@ class Drafter:
                 and loc.has("overdue") and not bare:
             # waiting far too long and nothing in the FAQ answers it: the case is being checked (not "we
             # passed your message on"); on a public post the customer is asked to a private message
-            key = "overdue_order" if values.get("order_number") and loc.has("overdue_order") else "overdue"
+            key = self._overdue_key(loc, situations, public, bool(values.get("order_number")))
             notes.append("the customer has waited longer than they should: the draft says the case is being "
                          "checked. Check the case before sending")
-            paras["body"] = r(loc.phrase("overdue_public" if (public or "legal" in situations) and loc.has("overdue_public")
-                                         else key, register))
+            paras["body"] = r(loc.phrase(key, register))
+            if key == "overdue_legal":
+                self._senior_review_in_body(paras, loc, register, r)
             if public:
                 paras["private"] = r(private)
         elif public and (action == "move_to_private" or (action == "warn_author" and set(situations) & _PRIVATE_CASE)) \
@@ -658,14 +671,18 @@ class Drafter:
         "Where is my order?!" is)."""
         if not self.settings.empathy:
             return None
-        for kind in _EMPATHY_ORDER:
+        order: tuple[str, ...] = _EMPATHY_ORDER
+        if {"delay", "overdue", "defect"} <= set(situations):
+            # a fault already in repair for weeks: the wait is the grievance, not the fault
+            order = ("delay",) + tuple(k for k in order if k != "delay")
+        for kind in order:
             if kind in situations:
                 if kind == "rude" and action == "warn_author":
                     return None
                 if kind == "praise" and negative:
                     continue
                 if kind == "billing" and question and score is not None and score > _CALM_BILLING_ABOVE \
-                        and not {"sarcasm", "rude", "delay", "repeat", "overdue"} & set(situations):
+                        and not {"sarcasm", "rude", "delay", "repeat", "overdue", "charge"} & set(situations):
                     continue   # "could you explain how the refund was calculated?" is a question, not a grievance
                 text = self._kind_empathy(loc, kind, register, situations)
                 if text is not None and kind == "legal":
@@ -680,6 +697,34 @@ class Drafter:
         if negative and not question and (score is None or score <= _GENERIC_EMPATHY_AT):
             return loc.phrase("empathy", register)
         return None
+
+    @staticmethod
+    def _overdue_key(loc: Locale, situations: Sequence[str], public: bool, order_number: bool) -> str:
+        """The locale's line for a customer who has waited too long: on a public post no reply is promised
+        (the case goes private); after a legal threat the senior review and when we answer; else with the
+        order number when there is one."""
+        if public and loc.has("overdue_public"):
+            return "overdue_public"
+        if "legal" in situations:
+            return "overdue_legal" if loc.has("overdue_legal") else "overdue_public"
+        return "overdue_order" if order_number and loc.has("overdue_order") else "overdue"
+
+    @staticmethod
+    def _senior_review_in_body(paras: dict[str, _Para], loc: Locale, register: str,
+                               r: Callable[[str], list[Segment]]) -> None:
+        """The body now says a senior colleague reviews the case: the legal empathy line's own "a senior
+        colleague will review your case" goes (one promise, said once)."""
+        legal = loc.empathy_for("legal", register) or ""
+        senior = " ".join(re.split(r"(?<=[.!?])\s+", legal)[1:]).strip()
+        if not senior or "empathy" not in paras:
+            return
+        text = join(paras["empathy"])
+        if senior in text:
+            rest = text.replace(senior, "").strip()
+            if rest:
+                paras["empathy"] = r(rest)
+            else:
+                paras.pop("empathy")
 
     @staticmethod
     def _kind_empathy(loc: Locale, kind: str, register: str, situations: Sequence[str]) -> str | None:

@@ -99,11 +99,16 @@ DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset")
 #: not "sorry you are still waiting").
 #: ``missing``: the wrong_item problem is something missing from the parcel ("sorry something was missing").
 #: ``refund``: the billing problem is about a refund ("sorry about the trouble with your refund").
+#: ``charge``: the billing problem is a charge the customer did not expect (charged twice, overcharged): a
+#: billing error of ours, apologised for even when the customer asks calmly.
+#: ``recurring``: with ``repeat``, what repeats is the problem itself, said in the same sentence ("the THIRD
+#: time you send me red bedding instead of grey"), not a contact: "sorry this has happened again", not
+#: "sorry you had to write again and still have no answer".
 #: ``injured_son`` / ``injured_daughter`` / ``injured_child``: with ``injury``, the customer's son, daughter or
 #: child was hurt ("we wish your son a quick recovery", not the impersonal "we hope for a quick recovery").
 INJURED: tuple[str, ...] = ("injured_son", "injured_daughter", "injured_child")
-QUALIFIERS: tuple[str, ...] = ("injury", "unhurt", "secured", "overdue", "defect", "lost", "missing", "refund", "third_party",
-                               "representative") + DONE_STEPS + INJURED
+QUALIFIERS: tuple[str, ...] = ("injury", "unhurt", "secured", "overdue", "defect", "lost", "missing", "refund", "charge",
+                               "recurring", "third_party", "representative") + DONE_STEPS + INJURED
 #: Kinds that are a real problem of the customer (sarcasm needs one; praise excludes them).
 PROBLEM_KINDS: tuple[str, ...] = ("safety", "repeat", "damage", "wrong_item", "billing", "delay")
 
@@ -204,6 +209,27 @@ _MISSING = re.compile(r"missing|not included|left out|incomplete|partial|empty|o
 #: the customer asks for the money back ("charged twice, please refund").
 _CHARGE = re.compile(r"charg|debit|twice|double|overcharg|abgebucht|abbuch|doppelt|zweimal|levon|terhel|ketszer|"
                      r"naplat|naplac|skinu|skid|dvaput|dva puta|duplo")
+#: Several payments in the customer's words ("2 payments of 74.99", "zwei Abbuchungen"), after ``fold``.
+_PAYMENTS = re.compile(r"\b(2|two|3|three|zwei|drei|ket|harom|dve|dvije|tri)\b.{0,12}(payment|transaction|abbuchung|zahlung|"
+                       r"buchung|terheles|levonas|tranzakci|placanj|transakcij|uplat)|\b[23] ?x\b")
+
+
+#: A count of times in the customer's words ("the THIRD time", "schon wieder", "harmadszor", "treći put"),
+#: after ``fold``; with :data:`_CONTACT` it tells a recurring problem from a repeated contact.
+_RECURS = re.compile(r"(second|third|fourth|fifth|2nd|3rd|4th|5th) time|\bagain\b|zweite|dritte|vierte|funfte|wieder|"
+                     r"masodszor|harmadszor|negyedszer|otodszor|ujra|megint|drugi|treci|cetvrti|peti|ponovo|opet|"
+                     r"\d+\. ?(put|mal|alkalom)|\d+(\.|x) ?put")
+#: Contacting in the customer's words (wrote, called, e-mail, schreibe, írtam, pišem, mejl), after ``fold``.
+_CONTACT = re.compile(r"writ|wrote|mail|contact|call|messag|chat|schreib|geschrieben|anruf|angerufen|nachricht|irtam|"
+                      r"irok|level|telefon|hiv|reklamal|pis|zva|zove|mejl|imejl|poruk|kontakt|javlj")
+
+
+def _same_sentence(text: str, a: Hit, b: Hit) -> bool:
+    """Whether hits ``a`` and ``b`` of ``text`` lie in one sentence (no end mark between them)."""
+    lo, hi = (a, b) if a.start <= b.start else (b, a)
+    return not re.search(r"[.!?\n]", text[min(lo.end, hi.start):max(lo.end, hi.start)])
+
+
 #: A wait in the customer's words (days, weeks, months, since a date), in our languages after ``fold``.
 _WAIT = re.compile(r"\d|day|week|month|since|ages|forever|tag|woche|monat|seit|nap|het|honap|ota|dan|nedelj|sedmic"
                    r"|tjed|mesec|mjesec|od ")
@@ -348,6 +374,15 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
     if "billing" in evidence and (any(_REFUND.search(fold(h.text)[0]) for h in found["billing"]) or (
             _REFUND.search(folded[0]) and not any(_CHARGE.search(fold(h.text)[0]) for h in found["billing"]))):
         evidence["refund"] = ["refund: the billing problem is about a refund"]
+    if "billing" in evidence and "refund" not in evidence and any(
+            _CHARGE.search(fold(h.text)[0]) or _PAYMENTS.search(fold(h.text)[0]) for h in found["billing"]):
+        evidence["charge"] = ["charge: the billing problem is a charge (charged twice, overcharged)"]
+    problem_hits = [h for k in ("wrong_item", "damage") for h in found.get(k, [])]
+    if found.get("repeat") and problem_hits and all(
+            _RECURS.search(fold(r.text)[0]) and not _CONTACT.search(fold(r.text)[0])
+            and any(_same_sentence(text, r, p) for p in problem_hits) for r in found["repeat"]):
+        evidence["recurring"] = ["recurring: the problem itself happened again ("
+                                 f"{_quote(found['repeat'])})"]
     if "wrong_item" in evidence and found["wrong_item"] and all(_MISSING.search(fold(h.text)[0]) for h in found["wrong_item"]):
         evidence["missing"] = ["missing: something is missing from the parcel (not a wrong item)"]
     if raw.get("lost"):
