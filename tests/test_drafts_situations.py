@@ -751,3 +751,27 @@ def test_overdue_legal_case_on_email_says_senior_review_and_when_once(lang, mess
     assert when in d.text, d.text
     senior = {"en": "senior colleague", "de": "leitendes Mitglied"}[lang]
     assert d.text.count(senior) == 1, d.text
+
+
+@pytest.mark.parametrize("confidence,requested", [(0.7, True), (0.6, False)])
+def test_a_request_matched_for_review_at_p_right_065_is_answered_as_received(confidence, requested):
+    """"Can you swap it to a double before it ships?" is the request itself: from P(right) 0.65 a match drafted
+    for review answers that we will check the change (not "tell us what to change"); below, the how-to."""
+    msg = "omg i ordered the duvet cover in single not double, order went in 20 min ago, can u swap it before it ships??"
+    m = MatchResult(matches=(Match("order-change", 0.37, "q", "en", "x"),), band="suggest", confidence=confidence)
+    d = DRAFTER.draft(DraftRequest(message=msg, language="en", script=None, match=m, corpus=CORPUS,
+                                   sentiment_label="neutral", escalation_action="answer_publicly", channel="chat",
+                                   now=OPEN, situations=detect_situations(msg, "en").kinds))
+    assert ("check whether your change can still be made" in d.text) is requested, d.text
+    assert ("reply with what you would like to change" in d.text.lower()) is not requested, d.text
+
+
+def test_the_second_of_two_requests_is_answered_as_received_too():
+    """"close my account ... and stop the newsletters": the account is closed for them, whichever entry comes first."""
+    msg = "pls close my account, moving abroad and wont be using it. and stop the newsletters too while ur at it thx"
+    m = MatchResult(matches=(Match("privacy-newsletter-unsubscribe", 0.52, "q", "en", "x"),
+                             Match("account-delete", 0.33, "q", "en", "x")), band="suggest", confidence=0.73)
+    d = DRAFTER.draft(DraftRequest(message=msg, language="en", script=None, match=m, corpus=CORPUS,
+                                   sentiment_label="neutral", escalation_action="answer_publicly", channel="chat",
+                                   now=OPEN, situations=(), also_answer=("account-delete",)))
+    assert "close your account for you" in d.text and "Delete account" not in d.text, d.text

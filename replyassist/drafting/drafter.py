@@ -192,8 +192,9 @@ class Draft:
 
 
 #: A match drafted for review (``suggest``) at least this likely right (P(right)) may still be answered with
-#: its entry's ``requested`` answer ("we will change the size for you") when the message makes the request.
-_REQUESTED_IN_REVIEW_AT = 0.8
+#: its entry's ``requested`` answer ("we will change the size for you") when the message makes the request
+#: (realistic set: 7 of the 8 such drafts between 0.65 and 0.8 had the right entry; the agent still reviews).
+_REQUESTED_IN_REVIEW_AT = 0.65
 
 class Drafter:
     """Builds drafts from FAQ answers (see the module docstring for an example).
@@ -268,7 +269,7 @@ class Drafter:
         # (only for a confident match or a likely one drafted for review: "we will close your account" from a
         # doubtful match would commit us to the wrong thing)
         likely = not review or (request.match is not None and request.match.confidence >= _REQUESTED_IN_REVIEW_AT)
-        requested = bool(entries) and likely and bool(getattr(entries[0], "requested", None)) and not get_locale(
+        requested = likely and any(getattr(e, "requested", None) for e in entries) and not get_locale(
             target if target in supported_languages() else "en").find(request.message or "", "how_to")
         bodies, draft_lang, register, machine_translated, source_language, cyrillic, entries = choose_bodies(self.settings, self.translator,
             entries, target, register, default_lang, cyrillic, notes, requested=requested)

@@ -73,7 +73,7 @@ def choose_bodies(settings: DraftSettings, translator: Any, entries: Sequence[An
     source_language: str | None = None
     for k, entry in enumerate(entries):
         answers = entry.answers
-        if requested and k == 0 and getattr(entry, "requested", None):   # the message's own entry only
+        if requested and getattr(entry, "requested", None):   # "pls close my account ... and stop the newsletters"
             answers = {**entry.answers, **entry.requested}
             notes.append(f"the message makes the request itself: {entry.id!r} is answered with its 'requested' "
                          "answer (we have received it), not with how to ask for it")
