@@ -775,3 +775,40 @@ def test_the_second_of_two_requests_is_answered_as_received_too():
                                    sentiment_label="neutral", escalation_action="answer_publicly", channel="chat",
                                    now=OPEN, situations=(), also_answer=("account-delete",)))
     assert "close your account for you" in d.text and "Delete account" not in d.text, d.text
+
+
+# -- facts that settle an answer's condition: paid cash on delivery; both charges booked ----------------------
+
+@pytest.mark.parametrize("lang,message,says,never", [
+    ("en", "I paid the courier in cash for the boots and sent them back last week. How do I get my money back?",
+     "As you paid cash on delivery, please send us your IBAN", "card or PayPal"),
+    ("de", "Ich habe per Nachnahme bezahlt und die Jacke zurückgeschickt. Wie bekomme ich mein Geld?",
+     "Da Sie per Nachnahme bezahlt haben", "PayPal-Konto"),
+    ("hu", "Utánvéttel fizettem, a csomagot már visszaküldtem. Hogyan kapom vissza a pénzt?",
+     "Mivel utánvéttel fizetett", "PayPal"),
+    ("hr", "Narudžbu sam platila dostavljaču u gotovini jer nemam karticu. Kako ćete mi vratiti novac?",
+     "Budući da ste platili pouzećem", "PayPal"),
+])
+def test_a_customer_who_paid_cash_on_delivery_is_not_told_about_card_refunds(lang, message, says, never):
+    assert "done_cod" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "refund-method", name=None)
+    assert says.lower() in d.text.lower() and never not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message,says,never", [
+    ("en", "My statement shows two charges of 74.99 for order 61204 and both have been booked, it is not a "
+           "reservation. Please refund one.", "As both amounts have been booked", "temporary reservation"),
+    ("hr", "U banci su mi potvrdili da su obje transakcije proknjižene, dakle nije riječ o rezervaciji. Vratite mi "
+           "dvostruko naplaćeni iznos.", "Budući da su oba iznosa skinuta", "privremena rezervacija"),
+])
+def test_a_double_charge_both_booked_is_not_called_a_reservation(lang, message, says, never):
+    assert "done_booked" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "payment-charged-twice", sentiment="negative", score=-0.6, name=None)
+    assert says in d.text and never not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message", [("en", "Can I pay cash on delivery?"), ("hr", "Mogu li platiti pouzećem?"),
+                                          ("en", "I see two charges on my card, is one of them a reservation?")])
+def test_a_question_about_the_condition_is_not_the_fact(lang, message):
+    kinds = detect_situations(message, lang).kinds
+    assert "done_cod" not in kinds and "done_booked" not in kinds, kinds
