@@ -812,3 +812,18 @@ def test_a_double_charge_both_booked_is_not_called_a_reservation(lang, message, 
 def test_a_question_about_the_condition_is_not_the_fact(lang, message):
     kinds = detect_situations(message, lang).kinds
     assert "done_cod" not in kinds and "done_booked" not in kinds, kinds
+
+
+@pytest.mark.parametrize("lang,message,says,never", [
+    ("sr", "otkazite mi porudzbinu 77310 pls, nasla sam istu lampu jeftinije 🙈 jos nije poslata",
+     "Otkazaćemo porudžbinu umesto tebe", "već poslat"),
+    ("en", "Please cancel order 51022, it hasn't been shipped yet and I no longer need it.",
+     "We will cancel the order for you", "already been shipped"),
+    ("de", "Bitte stornieren Sie meine Bestellung 51022, sie ist noch nicht versendet.",
+     "Wir stornieren die Bestellung", "bereits versendet"),
+])
+def test_a_cancellation_of_an_unshipped_order_is_confirmed_without_conditions(lang, message, says, never):
+    assert "done_unshipped" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "order-cancel", channel="chat", name=None,
+              script="Latn" if lang == "sr" else None)
+    assert says.lower() in d.text.lower() and never not in d.text, d.text
