@@ -827,3 +827,16 @@ def test_a_cancellation_of_an_unshipped_order_is_confirmed_without_conditions(la
     d = draft(message, lang, "order-cancel", channel="chat", name=None,
               script="Latn" if lang == "sr" else None)
     assert says.lower() in d.text.lower() and never not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message,says", [
+    ("en", "The glass lid shattered when my daughter opened the box and she cut her hand. I have kept the box and "
+           "photos of everything. What do you need from me?", "Please send us the photos you took"),
+    ("de", "Der Glasboden ist zersprungen, mein Sohn hat sich geschnitten. Karton und Fotos habe ich aufbewahrt.",
+     "die Fotos, die Sie gemacht haben"),
+])
+def test_a_safety_reply_asks_for_the_photos_the_customer_has(lang, message, says):
+    kinds = detect_situations(message, lang).kinds
+    assert "safety" in kinds and "has_photos" in kinds, kinds
+    d = draft(message, lang, None, sentiment="negative", score=-0.8, action="hand_to_senior", name=None)
+    assert says in d.text and "If you have photos" not in d.text, d.text

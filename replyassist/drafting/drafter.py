@@ -432,7 +432,8 @@ class Drafter:
                 said = re.split(r"(?<=[.!?])\s+", text)
                 if report and len(said) >= 3:
                     text = " ".join([*said[:-1], report])
-                photos = loc.empathy_for("safety_photos", register) if not public else None
+                photos = None if public else loc.empathy_for(
+                    "safety_photos_have" if "has_photos" in situations else "safety_photos", register)
                 if photos:
                     text = f"{text} {photos}"
             paras["body"] = r(text)
