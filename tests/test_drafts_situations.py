@@ -840,3 +840,17 @@ def test_a_safety_reply_asks_for_the_photos_the_customer_has(lang, message, says
     assert "safety" in kinds and "has_photos" in kinds, kinds
     d = draft(message, lang, None, sentiment="negative", score=-0.8, action="hand_to_senior", name=None)
     assert says in d.text and "If you have photos" not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message,says,never", [
+    ("hr", "U paketu iz narudžbe 54002 nije bilo računa. Narudžbu sam napravila bez registracije, kao gost. Možete li "
+           "mi poslati račun?", "ponovno ćemo Vam poslati račun", "korisničkom računu"),
+    ("en", "I ordered as a guest and never got an invoice for it. Can you send it?",
+     "reply with the order number and we will send you the invoice again", "in your account"),
+    ("en", "I ordered as a guest (order 63790) and never got an invoice for it. Can you send it?",
+     "we will send you the invoice again", "in your account"),
+])
+def test_a_guest_is_not_sent_to_an_account_they_do_not_have(lang, message, says, never):
+    assert "done_guest" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "invoice-download", name=None)
+    assert says.lower() in d.text.lower() and never not in d.text, d.text

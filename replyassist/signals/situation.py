@@ -90,9 +90,10 @@ KINDS: tuple[str, ...] = ("safety", "legal", "repeat", "damage", "wrong_item", "
 #: folder, clicked "Forgot password?") or facts that settle an answer's condition (``done_cod``: paid cash on
 #: delivery, so "we refund to your card or PayPal" does not apply; ``done_booked``: both charges are booked, so
 #: "one is often only a reservation" does not apply; ``done_unshipped``: not shipped yet, so "if the parcel has
-#: already been shipped" does not apply): the drafter leaves that sentence out.
+#: already been shipped" does not apply; ``done_guest``: ordered as a guest, so "in your account" does not
+#: apply): the drafter leaves that sentence out.
 DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset", "done_cod", "done_booked",
-                               "done_unshipped")
+                               "done_unshipped", "done_guest")
 #: ``representative``: a solicitor or other representative writes for the customer ("we act for Mrs
 #: Grant", "meine Mandantin"): the reply is addressed to them and gives no consumer instructions.
 #: ``unhurt``: with ``safety``, the customer says nobody was hurt (the reply is relieved, not hopeful).
