@@ -854,3 +854,17 @@ def test_a_guest_is_not_sent_to_an_account_they_do_not_have(lang, message, says,
     assert "done_guest" in detect_situations(message, lang).kinds
     d = draft(message, lang, "invoice-download", name=None)
     assert says.lower() in d.text.lower() and never not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message", [
+    ("en", "I received order 70215 today with a 20 cm saucepan instead of the 24 cm pan I ordered. What do I do?"),
+    ("de", "Ich habe heute Bestellung 70215 bekommen, statt der Pfanne war ein Topf drin. Was soll ich tun?"),
+    ("hu", "Ma megkaptam a 70215-ös rendelést, a serpenyő helyett egy lábas volt benne. Mit tegyek?"),
+    ("sr", "Danas sam primio porudžbinu 70215, umesto tiganja je stigla šerpa. Šta da radim?"),
+    ("hr", "Danas sam primio narudžbu 70215, umjesto tave je stigao lonac. Što da radim?"),
+    ("bs", "Danas sam primio narudžbu 70215, umjesto tave je stigao lonac. Šta da radim?"),
+])
+def test_leaving_out_the_order_number_request_leaves_clean_punctuation(lang, message):
+    d = draft(message, lang, "complaint-wrong-item", name=None, script="Latn" if lang == "sr" else None)
+    for bad in (",.", ", .", " ,", ",,"):
+        assert bad not in d.text, d.text
