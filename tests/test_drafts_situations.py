@@ -637,7 +637,7 @@ def test_a_checked_spam_folder_is_not_pointed_at_again(lang, message, never):
 
 @pytest.mark.parametrize("lang,message,never,keeps", [
     ("hr", "U paketu iz narudžbe 54002 nije bilo računa. Narudžbu sam napravila kao gost. Možete li mi poslati račun?",
-     "brojem narudžbe", "javite nam se"),
+     "brojem narudžbe", "ćemo Vam poslati račun"),
     ("bs", "stigao paket ali fali kadica za bebu, a u kutiji samo peskiri. narudzba 61733", "brojem narudžbe",
      "fotografijom otpremnice"),
 ])
@@ -868,3 +868,12 @@ def test_leaving_out_the_order_number_request_leaves_clean_punctuation(lang, mes
     d = draft(message, lang, "complaint-wrong-item", name=None, script="Latn" if lang == "sr" else None)
     for bad in (",.", ", .", " ,", ",,"):
         assert bad not in d.text, d.text
+
+
+@pytest.mark.parametrize("message,answers", [
+    ("The charger caught fire on my bedside table last night! Is this model being recalled?", True),
+    ("The charger caught fire on my bedside table last night. Luckily nobody was hurt.", False),
+])
+def test_a_safety_reply_says_the_colleague_answers_the_customers_questions(message, answers):
+    d = draft(message, "en", None, sentiment="negative", score=-0.9, action="hand_to_senior", name=None)
+    assert ("answer your questions" in d.text) is answers, d.text

@@ -428,7 +428,7 @@ class Drafter:
                 # the message is the official report (the customer need not file one; it replaces the line's
                 # last sentence, "we take this very seriously ...") and, on a private channel, the photos
                 # they have help; on a public one the private-message line follows instead
-                report = loc.empathy_for("safety_report", register)
+                report = loc.empathy_for("safety_report_asks" if asks_something else "safety_report", register)
                 said = re.split(r"(?<=[.!?])\s+", text)
                 if report and len(said) >= 3:
                     text = " ".join([*said[:-1], report])
