@@ -877,3 +877,24 @@ def test_leaving_out_the_order_number_request_leaves_clean_punctuation(lang, mes
 def test_a_safety_reply_says_the_colleague_answers_the_customers_questions(message, answers):
     d = draft(message, "en", None, sentiment="negative", score=-0.9, action="hand_to_senior", name=None)
     assert ("answer your questions" in d.text) is answers, d.text
+
+
+@pytest.mark.parametrize("lang,message,says,never", [
+    ("bs", "Vratila sam haljinu iz narudžbe 60277. Da li je moguće da mi umjesto povrata novca na karticu izdate vaučer "
+           "na isti iznos?", "Da, umjesto povrata novca možemo izdati vaučer", "PayPal"),
+    ("hu", "Visszaküldtem egy lámpát. A visszautalás helyett megkaphatnám az összeget levásárolható utalványként?",
+     "Igen, a visszatérítés helyett azonos értékű kupont állítunk ki", "PayPal"),
+    ("en", "I sent the boots back. Could I get a voucher instead of the refund? I'll order again anyway.",
+     "Yes, we can issue a voucher for the same amount instead of the refund", "PayPal"),
+])
+def test_a_voucher_instead_of_the_refund_is_answered_yes(lang, message, says, never):
+    assert "done_voucher" in detect_situations(message, lang).kinds
+    d = draft(message, lang, "refund-method", name=None)
+    assert says.lower() in d.text.lower() and never not in d.text, d.text
+
+
+def test_a_rewrite_tagged_with_a_step_applies_only_after_that_step():
+    """Cash on delivery settles the refund way; the voucher offer stays an offer ("Ako želite"), not a "Da"."""
+    d = draft("Narudžbu sam platila dostavljaču u gotovini. Kako ćete mi vratiti novac?", "hr", "refund-method",
+              name=None)
+    assert "Ako želite, umjesto povrata novca" in d.text and "Da, umjesto" not in d.text, d.text

@@ -230,9 +230,11 @@ def _plain_question(message: str, loc: Locale) -> bool:
 
 
 def _without_done_steps(bodies: Sequence[str], done: Sequence[str], loc: Locale, notes: list[str]) -> list[str]:
-    """The answers without the sentences that tell the customer to do what they say they have done (the
-    locale's ``already_done`` patterns, per step). An answer left with nothing is dropped: telling
-    someone who clicked "Forgot password?" and found nothing in spam to do both again is no answer.
+    """The answers without the sentences that tell the customer to do what they say they have done, or that
+    a fact they gave settles (the locale's ``already_done`` patterns, per step), then the locale's
+    ``after_done_step`` rewrites (each ``[pattern, replacement]`` or ``[pattern, replacement, step]``, the
+    latter only for that step). An answer left with nothing is dropped: telling someone who clicked
+    "Forgot password?" and found nothing in spam to do both again is no answer.
 
     >>> _without_done_steps(["Please first ask your neighbours. If it does not turn up, tell us."],
     ...                     ["neighbours"], get_locale("en"), [])
@@ -253,8 +255,11 @@ def _without_done_steps(bodies: Sequence[str], done: Sequence[str], loc: Locale,
         if kept:
             # words that pointed back at the dropped step ("Ha a csomag így sem kerül elő": even so)
             text = " ".join(kept)
-            for pat, rep in loc.get("after_done_step") or []:
-                text = re.sub(pat, rep, text)
+            for pat, rep, *step in loc.get("after_done_step") or []:
+                # a rewrite tagged with its step applies only after that step's sentence went ("If you prefer,
+                # we can issue a voucher" becomes "Yes, ..." only for a customer who asked for a voucher)
+                if not step or step[0] in done:
+                    text = re.sub(pat, rep, text)
             out.append(text)
     return out
 

@@ -91,9 +91,10 @@ KINDS: tuple[str, ...] = ("safety", "legal", "repeat", "damage", "wrong_item", "
 #: delivery, so "we refund to your card or PayPal" does not apply; ``done_booked``: both charges are booked, so
 #: "one is often only a reservation" does not apply; ``done_unshipped``: not shipped yet, so "if the parcel has
 #: already been shipped" does not apply; ``done_guest``: ordered as a guest, so "in your account" does not
+#: apply; ``done_voucher``: asks for a voucher instead of the refund, so how the money goes back does not
 #: apply): the drafter leaves that sentence out.
 DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset", "done_cod", "done_booked",
-                               "done_unshipped", "done_guest")
+                               "done_unshipped", "done_guest", "done_voucher")
 #: ``representative``: a solicitor or other representative writes for the customer ("we act for Mrs
 #: Grant", "meine Mandantin"): the reply is addressed to them and gives no consumer instructions.
 #: ``unhurt``: with ``safety``, the customer says nobody was hurt (the reply is relieved, not hopeful).
