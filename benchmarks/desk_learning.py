@@ -3,6 +3,7 @@
     python -m benchmarks.desk_learning [--sets banking77,clinc150,draft_set] [--refit-every 100]
                                        [--max-stream 20000] [--learn all|corrections] [--screenshots]
     python -m benchmarks.desk_learning --sets banking77:1,clinc150:1 --out desk_learning_thin.md
+    python -m benchmarks.desk_learning --sets combined:1 --max-stream 30000 --out desk_learning_combined.md
 
 A labelled message stream is replayed through the matcher with a simulated agent at the desk:
 for each message the matcher's current top entry and band are shown; the agent, who knows the
@@ -12,14 +13,18 @@ right entry) otherwise. Every decision goes through the real path: a
 read back by :class:`replyassist.feedback.FeedbackLearner`, which adds the accepted and corrected
 choices as labelled paraphrases and refits the index every ``--refit-every`` records (the service
 refits after every record; batching only makes the replay affordable). After 0, 100, 500 and 2,000
-*corrections* (the accepted decisions seen on the way are learned too) the matcher is measured on
-messages that are not in the stream:
+*corrections* (the accepted decisions seen on the way are learned too), and where the stream ends, the
+matcher is measured on messages that are not in the stream:
 
 - **Banking77**: FAQ = 3 seeded train queries per intent (77 entries; ``banking77:1`` = one); stream = the other train
   queries, shuffled (seed 0); measured on the 3,080 test queries.
 - **CLINC150**: FAQ = 3 seeded train queries per intent (150 entries; ``clinc150:1`` = one); stream = the other train
   queries; measured on the 3,000 validation queries plus the 100 out-of-scope validation queries
   (confident-wrong counts an out-of-scope query answered ``confident`` as wrong).
+- **combined** (``combined:1`` = one question per intent): one help desk whose FAQ holds both sets' intents
+  (227 entries, labels prefixed ``banking77/`` and ``clinc150/``); stream = both sets' remaining train
+  queries, interleaved in one seeded shuffle (seed 0); measured on both test sets above (6,180 messages,
+  CLINC150's out-of-scope queries included). The only stream long enough for 2,000 corrections.
 - **draft_set** (the realistic set, ``benchmarks/draft_set``, 330 messages in 7 language variants
   against the demo corpus): too small for 2,000 corrections; two folds (even / odd rows of each
   file): learn from one fold's decisions, measure the other, with the full pipeline
@@ -81,21 +86,22 @@ def stream_task(name: str, faq: list[tuple[str, str]], stream: list[tuple[str, s
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
 
-    def checkpoint(corrections: int, records: int) -> None:
+    def checkpoint(corrections: int, records: int, exhausted: bool = False) -> None:
         learner.refresh(store)   # everything stored so far is in
         m = _measure(idx, t_vecs, [t for t, _ in test], t_labels)
-        rows.append({"set": name, "corrections": corrections, "records": records,
-                     "learned": len(learner), **m, "seconds": time.perf_counter() - t0})
-        print(f"  {name}: {corrections:>5} corrections ({records} decisions, {len(learner)} paraphrases): "
-              f"top-1 {m['top1']:.3f}, confident-wrong {m['confident_wrong']:.3%}  "
-              f"[{time.perf_counter() - t0:.0f} s]", file=sys.stderr, flush=True)
+        rows.append({"set": name, "corrections": corrections, "records": records, "learned": len(learner),
+                     **({"exhausted": True} if exhausted else {}), **m, "seconds": time.perf_counter() - t0})
+        print(f"  {name}: {corrections:>5} corrections ({records} decisions, {len(learner)} paraphrases"
+              f"{', stream ended' if exhausted else ''}): top-1 {m['top1']:.3f}, "
+              f"confident-wrong {m['confident_wrong']:.3%}  [{time.perf_counter() - t0:.0f} s]",
+              file=sys.stderr, flush=True)
 
     checkpoint(0, 0)
     todo = [c for c in CHECKPOINTS if c > 0]
     corrections = records = 0
     s_vecs = b.emb.encode([t for t, _ in stream])
     pos = 0
-    while todo and pos < len(stream):
+    while pos < len(stream):   # on to the end of the stream after the last checkpoint
         # the matcher as it is now decides the next block; the agent answers each message
         block = range(pos, min(len(stream), pos + refit_every))
         texts = [stream[i][0] for i in block]
@@ -123,37 +129,55 @@ def stream_task(name: str, faq: list[tuple[str, str]], stream: list[tuple[str, s
             todo.pop(0)
         else:
             learner.refresh(store)
-    if todo:
-        rows.append({"set": name, "corrections": corrections, "records": records, "learned": len(learner),
-                     "exhausted": True, **_measure(idx, t_vecs, [t for t, _ in test], t_labels),
-                     "seconds": time.perf_counter() - t0})
-        print(f"  {name}: stream exhausted after {corrections} corrections", file=sys.stderr)
+    if rows[-1]["records"] != records:   # the end of the stream, unless a checkpoint fell on it
+        checkpoint(corrections, records, exhausted=True)
     return rows
 
 
-def banking(refit_every: int, max_stream: int, store_dir: Path, learn: str = "all",
-            per_intent: int = 3) -> list[dict[str, Any]]:
+def _split_train(train: Sequence[tuple[str, str]], per_intent: int) -> tuple[list[tuple[str, str]],
+                                                                            list[tuple[str, str]]]:
+    """(FAQ, stream): ``per_intent`` seeded train queries per intent, and the rest shuffled (seed 0)."""
     from .matching import sample_per_label
-    train, test = ed.banking77()
     faq = sample_per_label(train, per_intent)
     in_faq = {t for t, _ in faq}
     stream = [x for x in train if x[0] not in in_faq]
     random.Random(0).shuffle(stream)
+    return faq, stream
+
+
+def _clinc_test(c: dict[str, list[tuple[str, str]]], prefix: str = "") -> list[tuple[str, str]]:
+    """CLINC150 validation queries (intents prefixed) plus the out-of-scope ones, labelled ``__oos__``."""
+    return [(t, prefix + lab) for t, lab in c["val"]] + [(t, "__oos__") for t, _ in c["oos_val"]]
+
+
+def banking(refit_every: int, max_stream: int, store_dir: Path, learn: str = "all",
+            per_intent: int = 3) -> list[dict[str, Any]]:
+    train, test = ed.banking77()
+    faq, stream = _split_train(train, per_intent)
     return stream_task(f"Banking77 ({per_intent}/intent)", faq, stream[:max_stream], test, refit_every, store_dir,
                        learn)
 
 
 def clinc(refit_every: int, max_stream: int, store_dir: Path, learn: str = "all",
           per_intent: int = 3) -> list[dict[str, Any]]:
-    from .matching import sample_per_label
     c = ed.clinc150()
-    faq = sample_per_label(c["train"], per_intent)
-    in_faq = {t for t, _ in faq}
-    stream = [x for x in c["train"] if x[0] not in in_faq]
+    faq, stream = _split_train(c["train"], per_intent)
+    return stream_task(f"CLINC150 ({per_intent}/intent)", faq, stream[:max_stream], _clinc_test(c), refit_every,
+                       store_dir, learn)
+
+
+def combined(refit_every: int, max_stream: int, store_dir: Path, learn: str = "all",
+             per_intent: int = 3) -> list[dict[str, Any]]:
+    """One help desk for both Banking77 and CLINC150: FAQ with both sets' intents, streams interleaved."""
+    b_train, b_test = ed.banking77()
+    c = ed.clinc150()
+    b_faq, b_stream = _split_train([(t, "banking77/" + lab) for t, lab in b_train], per_intent)
+    c_faq, c_stream = _split_train([(t, "clinc150/" + lab) for t, lab in c["train"]], per_intent)
+    stream = b_stream + c_stream
     random.Random(0).shuffle(stream)
-    test = list(c["val"]) + [(t, "__oos__") for t, _ in c["oos_val"]]
-    return stream_task(f"CLINC150 ({per_intent}/intent)", faq, stream[:max_stream], test, refit_every, store_dir,
-                       learn)
+    test = [(t, "banking77/" + lab) for t, lab in b_test] + _clinc_test(c, "clinc150/")
+    return stream_task(f"Banking77+CLINC150 ({per_intent}/intent)", b_faq + c_faq, stream[:max_stream], test,
+                       refit_every, store_dir, learn)
 
 
 def draft_set(store_dir: Path) -> list[dict[str, Any]]:
@@ -321,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += banking(args.refit_every, args.max_stream, store_dir, args.learn, int(per or 3))
         elif base == "clinc150":
             rows += clinc(args.refit_every, args.max_stream, store_dir, args.learn, int(per or 3))
+        elif base == "combined":   # one desk for both sets' intents; combined:1 = one question per intent
+            rows += combined(args.refit_every, args.max_stream, store_dir, args.learn, int(per or 3))
         elif s == "draft_set":
             rows += draft_set(store_dir)
         else:
