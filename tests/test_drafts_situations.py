@@ -592,10 +592,10 @@ def test_a_colour_ordered_and_another_sent_is_a_wrong_item(lang, message):
 # -- a public post: photos and the order number are sent privately -------------------------------------
 
 @pytest.mark.parametrize("lang,message,says", [
-    ("en", "half the plates turned up smashed, what do you need from me??", "private message, not here in public"),
-    ("de", "Spiegel kam zerbrochen an, was braucht ihr von mir?", "per privater Nachricht und nicht hier"),
+    ("en", "half the plates turned up smashed, what do you need from me??", "private message, so your details stay"),
+    ("de", "Spiegel kam zerbrochen an, was braucht ihr von mir?", "per privater Nachricht, damit"),
     ("hu", "összetörve jött a tányérkészlet, mit kell tennem?", "privát üzenetben küldd el"),
-    ("sr", "стигао тањир разбијен, шта треба да урадим?", "у приватној поруци, а не овде јавно"),
+    ("sr", "стигао тањир разбијен, шта треба да урадим?", "у приватној поруци, ради заштите"),
 ])
 def test_public_answer_asking_for_photos_moves_them_to_a_private_message(lang, message, says):
     d = draft(message, lang, "delivery-damaged-parcel", channel="facebook", sentiment="negative", score=-0.7,

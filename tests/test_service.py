@@ -88,6 +88,15 @@ def _same(a, b, tol: float = 1e-3) -> bool:
     return a == b
 
 
+def _diff(a, b, path: str = "", tol: float = 1e-3) -> list[str]:
+    """Where ``a`` and ``b`` differ beyond ``tol`` (paths), for an assertion message."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [p for k in sorted(set(a) | set(b)) for p in _diff(a.get(k), b.get(k), f"{path}.{k}", tol)]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [p for i, (x, y) in enumerate(zip(a, b)) for p in _diff(x, y, f"{path}[{i}]", tol)]
+    return [] if _same(a, b, tol) else [f"{path}: {a!r} != {b!r}"[:300]]
+
+
 def _assert_error(r: httpx.Response, status: int, code: str) -> dict:
     assert r.status_code == status, r.text
     body = r.json()
@@ -360,7 +369,8 @@ def test_concurrent_requests_match_sequential_ones(service, client):
     assert not errors
     assert len(results) == 32
     for i, got in results.items():
-        assert _same(got, sequential[i % len(MESSAGES)]), f"request {i} differs from its sequential twin"
+        twin = sequential[i % len(MESSAGES)]
+        assert _same(got, twin), f"request {i} differs from its sequential twin: {_diff(got, twin)}"
 
 
 # ---- metrics -----------------------------------------------------------------------------------------

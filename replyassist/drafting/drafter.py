@@ -501,16 +501,18 @@ class Drafter:
             if overdue_used and public and action != "move_to_private":
                 # "we have asked the team to check your case" on a public post: which case? ask in private
                 paras["private"] = r(private)
+            asks_details = public and loc.has("private_for_details") and any(
+                loc.find(b, "case_details") and loc.find(b, "case_send") for b in bodies)
             if action == "move_to_private" and public:
-                # the general answer is public information; the customer's own case goes private
+                # the general answer is public information; the customer's own case goes private (what the answer
+                # asks them to send, when it asks for something: one request, not "send photos" + "send the number")
                 notes.append("escalation says move to private: the general answer is given publicly and the "
                              "customer is invited to a private message for their own case")
-                paras["private"] = r(private)
+                paras["private"] = r(loc.phrase("private_for_details", register) if asks_details else private)
             elif public and "private" not in paras and requested:
                 # "we have started a search with the courier": which order? the case goes to a private message
                 paras["private"] = r(private)
-            elif public and "private" not in paras and loc.has("private_for_details") \
-                    and any(loc.find(b, "case_details") and loc.find(b, "case_send") for b in bodies):
+            elif "private" not in paras and asks_details:
                 # the answer asks the customer to send photos or the order number: not in a public post
                 paras["private"] = r(loc.phrase("private_for_details", register))
         elif situations and set(situations) <= {"praise"} and "empathy" in paras and not asks_something:

@@ -23,7 +23,7 @@ from .calibration import DEFAULT_CALIBRATION, MIN_CALIBRATION_ITEMS, Calibrator,
 from .decision import band_decision, no_match_gate
 from .keywords import KeywordIndex
 from .results import BANDS, Match, MatchResult
-from .scoring import EntryScorer, blas_threads, l2_normalise
+from .scoring import EntryScorer, blas_threads, closest, l2_normalise
 from .scope import ScopeTest, load_or_fit_scope
 from .second_opinion import SecondOpinion, fuse_extra, resolve_second_embedder, second_model_key
 from .settings import MatchSettings
@@ -745,14 +745,14 @@ class FaqIndex:
                 pos = float((qn[rows] @ self.para_vecs[self.para_entry == e].T).max())
                 nsim = qn[rows] @ self.not_vecs[negs].T
                 if float(nsim.max()) > pos:
-                    out[i] = (self.not_texts[int(negs[int(np.argmax(nsim.max(axis=0)))])], None)
+                    out[i] = (self.not_texts[int(negs[closest(nsim.max(axis=0))])], None)
                     continue
             if len(gaps):
                 near = [int(x) for x in ents[i, :3]]
                 pos = max(float((qn[rows] @ self.para_vecs[self.para_entry == x].T).max()) for x in near)
                 gsim = qn[rows] @ self.not_vecs[gaps].T
                 if float(gsim.max()) > pos + self.settings.bands.known_gap_margin:
-                    j = int(gaps[int(np.argmax(gsim.max(axis=0)))])
+                    j = int(gaps[closest(gsim.max(axis=0))])
                     out[i] = (self.not_texts[j], self.not_topic[j])
         return out
 
@@ -799,7 +799,7 @@ class FaqIndex:
         for i, j in bad.tolist():
             e = int(ents[i, j])
             a = base.starts[e]
-            paras[i, j] = base.order[a + int(np.argmax(base.para_z[a:a + base.counts[e]] @ z[row[i]]))]
+            paras[i, j] = base.order[a + closest(base.para_z[a:a + base.counts[e]] @ z[row[i]])]
         return paras
 
     def learn_from_log(self, vectors: np.ndarray, *, languages: Sequence[str | None] | None = None,

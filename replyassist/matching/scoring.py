@@ -315,8 +315,23 @@ class EntryScorer:
             for j in range(ents.shape[1]):
                 e = ents[i, j]
                 a = self.starts[e]
-                paras[i, j] = self.order[a + int(np.argmax(self.para_z[a:a + self.counts[e]] @ z[i]))]
+                paras[i, j] = self.order[a + closest(self.para_z[a:a + self.counts[e]] @ z[i])]
         return ents, top, paras
+
+
+#: Similarities closer than this to the best count as tied (a message batched with others sums in another
+#: order: scores differ in the 7th decimal, and identical paraphrases, such as a Serbian and a Bosnian copy of
+#: one question, must not swap with the batch).
+TIE_TOLERANCE = 1e-6
+
+
+def closest(sims: np.ndarray) -> int:
+    """The index of the highest similarity; among values within :data:`TIE_TOLERANCE` of it, the first.
+
+    >>> closest(np.array([0.5, 0.9, 0.9 + 1e-8]))
+    1
+    """
+    return int(np.flatnonzero(sims >= sims.max() - TIE_TOLERANCE)[0])
 
 
 def train_softmax_head(z: np.ndarray, labels: np.ndarray, n_entries: int, centroids: np.ndarray, *,
