@@ -898,3 +898,11 @@ def test_a_rewrite_tagged_with_a_step_applies_only_after_that_step():
     d = draft("Narudžbu sam platila dostavljaču u gotovini. Kako ćete mi vratiti novac?", "hr", "refund-method",
               name=None)
     assert "Ako želite, umjesto povrata novca" in d.text and "Da, umjesto" not in d.text, d.text
+
+
+def test_someone_elses_account_in_german_names_no_gender_pair():
+    """"meine Mutter hat ein Konto": the holder is not "sie oder er" (robotic), nor guessed."""
+    msg = "meine mutter hat ein konto bei euch. könnt ihr ihr passwort ändern und mir das neue sagen?"
+    assert "third_party" in detect_situations(msg, "de").kinds
+    d = draft(msg, "de", "account-password-reset", channel="chat", name=None)
+    assert "sie oder er" not in d.text and "Wem das Konto gehört" in d.text, d.text
