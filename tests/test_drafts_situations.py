@@ -906,3 +906,12 @@ def test_someone_elses_account_in_german_names_no_gender_pair():
     assert "third_party" in detect_situations(msg, "de").kinds
     d = draft(msg, "de", "account-password-reset", channel="chat", name=None)
     assert "sie oder er" not in d.text and "Wem das Konto gehört" in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message,greets", [
+    ("en", "Could we pay the sofa in instalments?\n\nKind regards,\nDaniel and Ruth Adler", "Dear Daniel and Ruth Adler,"),
+    ("de", "Können wir in Raten zahlen?\n\nMit freundlichen Grüßen\nFamilie Pichler", "Familie Pichler,"),
+])
+def test_a_message_signed_by_a_couple_or_family_greets_them_all(lang, message, greets):
+    d = draft(message, lang, "payment-instalments", name="Ruth Adler" if lang == "en" else "Stefan Pichler")
+    assert greets in d.text, d.text

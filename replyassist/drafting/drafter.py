@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..text import find_pii
 from .locales import Locale, asks, get_locale, supported_languages
-from .names import NameParts, initials, safe_value
+from .names import NameParts, initials, plural_signature, safe_value
 from .register import detect_register
 from .render import Segment, TemplateSyntaxError, join, render
 from .script import cyrillic_to_latin, has_cyrillic, latin_to_cyrillic
@@ -294,7 +294,12 @@ class Drafter:
         messaging = channel in _MESSAGING
 
         # values
-        names = NameParts.parse(request.customer_name, draft_lang)
+        signed = plural_signature(request.message, draft_lang) if request.customer_name else None
+        if signed:
+            # "Daniel and Ruth Adler" signed it: both are greeted, not only the account holder
+            notes.append(f"the message is signed by {signed!r}: greeted as signed, not as the account holder "
+                         f"{request.customer_name!r}")
+        names = NameParts.parse(signed or request.customer_name, draft_lang)
         agent = re.sub(r"\s+", " ", safe_value(request.agent_name or "")).strip() or None
         if agent and draft_lang == "hu":
             agent = _hungarian_order(agent)

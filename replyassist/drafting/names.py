@@ -93,3 +93,36 @@ def initials(name: str | None) -> str | None:
         return None
     letters = [p[0].upper() for p in re.split(r"[\s-]+", name.strip()) if p and p[0].isalpha()]
     return "".join(letters) or None
+
+
+#: A sign-off by more than one person, on the message's last line: "Daniel and Ruth Adler", "Familie Pichler",
+#: "The Smith family" (English and German; other languages keep the account holder's name, whose greeting
+#: needs a vocative or a name order that a signature does not give).
+_PLURAL_SIGNATURE = {
+    "en": re.compile(r"^(?:[A-Z][a-z]+ (?:and|&) [A-Z][a-z]+ [A-Z][\w'-]+|(?:[Tt]he )?[A-Z][\w'-]+ [Ff]amily)$"),
+    "de": re.compile(r"^(?:[A-ZÄÖÜ][a-zäöüß]+ (?:und|&) [A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][\w'-]+|Familie [A-ZÄÖÜ][\w'-]+)$"),
+}
+
+
+def plural_signature(message: str | None, language: str) -> str | None:
+    r"""The signature of a message signed by more than one person (a couple, a family), to greet them all;
+    ``None`` when the last line is no such signature.
+
+    >>> plural_signature("Kind regards,\nDaniel and Ruth Adler", "en")
+    'Daniel and Ruth Adler'
+    >>> plural_signature("Mit freundlichen Grüßen\nFamilie Pichler", "de")
+    'Familie Pichler'
+    >>> plural_signature("Thanks,\nRuth Adler", "en") is None
+    True
+    >>> plural_signature("Ruth\nThanks and best wishes", "en") is None
+    True
+    """
+    pat = _PLURAL_SIGNATURE.get(language)
+    lines = [x.strip() for x in (message or "").strip().splitlines() if x.strip()]
+    if pat is None or len(lines) < 2:
+        return None
+    last = lines[-1]
+    if not pat.match(last):
+        return None
+    return "The " + last[4:] if last.lower().startswith("the ") else last
+
