@@ -177,7 +177,7 @@ def test_empathy_lines():
         "injury", "unhurt", "defect", "lost", "missing", "refund", "short", "short_delay", "short_repeat",
         "short_billing", "short_lost", "injury_son", "injury_daughter", "injury_child", "secured", "safety_report",
         "safety_photos", "recurring", "safety_photos_have",
-             "safety_report_asks"}
+             "safety_report_asks", "charge"}
     for kind in data:
         f, i = loc.empathy_for(kind, "formal"), loc.empathy_for(kind, "informal")
         assert f and i and f != i, kind

@@ -576,7 +576,7 @@ def test_a_repeated_contact_about_a_fault_is_not_a_recurring_problem(lang, messa
 def test_a_calm_question_about_a_double_charge_still_gets_an_apology(lang, message):
     assert "charge" in detect_situations(message, lang).kinds
     d = draft(message, lang, "payment-charged-twice", sentiment="negative", score=-0.3, name=None)
-    assert {"en": "Sorry about the trouble with your payment", "de": "Zahlung"}[lang] in d.text, d.text
+    assert {"en": "Sorry about the extra charge", "de": "zu viel abgebucht"}[lang] in d.text, d.text
 
 
 @pytest.mark.parametrize("lang,message", [
@@ -816,7 +816,7 @@ def test_a_question_about_the_condition_is_not_the_fact(lang, message):
 
 @pytest.mark.parametrize("lang,message,says,never", [
     ("sr", "otkazite mi porudzbinu 77310 pls, nasla sam istu lampu jeftinije 🙈 jos nije poslata",
-     "Otkazaćemo porudžbinu umesto tebe", "već poslat"),
+     "Otkazaćemo porudžbinu i vratiti ti novac", "umesto tebe"),
     ("en", "Please cancel order 51022, it hasn't been shipped yet and I no longer need it.",
      "We will cancel the order for you", "already been shipped"),
     ("de", "Bitte stornieren Sie meine Bestellung 51022, sie ist noch nicht versendet.",
@@ -881,11 +881,11 @@ def test_a_safety_reply_says_the_colleague_answers_the_customers_questions(messa
 
 @pytest.mark.parametrize("lang,message,says,never", [
     ("bs", "Vratila sam haljinu iz narudžbe 60277. Da li je moguće da mi umjesto povrata novca na karticu izdate vaučer "
-           "na isti iznos?", "Da, umjesto povrata novca možemo izdati vaučer", "PayPal"),
+           "na isti iznos?", "Da, umjesto povrata novca izdat ćemo Vam vaučer", "PayPal"),
     ("hu", "Visszaküldtem egy lámpát. A visszautalás helyett megkaphatnám az összeget levásárolható utalványként?",
      "Igen, a visszatérítés helyett azonos értékű kupont állítunk ki", "PayPal"),
     ("en", "I sent the boots back. Could I get a voucher instead of the refund? I'll order again anyway.",
-     "Yes, we can issue a voucher for the same amount instead of the refund", "PayPal"),
+     "Yes, we will issue you a voucher for the same amount instead of the refund", "PayPal"),
 ])
 def test_a_voucher_instead_of_the_refund_is_answered_yes(lang, message, says, never):
     assert "done_voucher" in detect_situations(message, lang).kinds

@@ -69,8 +69,9 @@ _MIN_FOLLOW_UP = 60
 _PRIVATE_CASE = frozenset({"safety", "legal", "repeat", "damage", "wrong_item", "billing", "delay", "lost",
                            "third_party"})
 #: Situation kind -> the qualifier whose empathy line replaces the kind's when it applies: a fault is
-#: not "damaged", something missing is not "a wrong item", a refund is not "your payment".
-_QUALIFIED_EMPATHY = {"damage": "defect", "wrong_item": "missing", "billing": "refund", "repeat": "recurring"}
+#: not "damaged", something missing is not "a wrong item", a refund or an extra charge is not "your payment".
+_QUALIFIED_EMPATHY: dict[str, tuple[str, ...]] = {"damage": ("defect",), "wrong_item": ("missing",),
+                                                  "billing": ("refund", "charge"), "repeat": ("recurring",)}
 _LEGAL_WITH = ("repeat", "billing", "damage", "wrong_item", "delay")
 _EMPATHY_ORDER = ("safety", "legal", "repeat", "damage", "wrong_item", "billing", "lost", "delay", "sarcasm", "rude",
                   "praise")
@@ -739,11 +740,11 @@ class Drafter:
     def _kind_empathy(loc: Locale, kind: str, register: str, situations: Sequence[str]) -> str | None:
         """The locale's line for ``kind``, or for its qualifier when that applies and the locale has a line
         for it (a fault is "not working as it should", not "damaged"; see :data:`_QUALIFIED_EMPATHY`)."""
-        qualifier = _QUALIFIED_EMPATHY.get(kind)
-        if qualifier is not None and qualifier in situations:
-            text = loc.empathy_for(qualifier, register)
-            if text is not None:
-                return text
+        for qualifier in _QUALIFIED_EMPATHY.get(kind, ()):
+            if qualifier in situations:
+                text = loc.empathy_for(qualifier, register)
+                if text is not None:
+                    return text
         return loc.empathy_for(kind, register)
 
     # -- pieces -----------------------------------------------------------------------------
