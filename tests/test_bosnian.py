@@ -177,7 +177,7 @@ def test_empathy_lines():
         "injury", "unhurt", "defect", "lost", "missing", "refund", "short", "short_delay", "short_repeat",
         "short_billing", "short_lost", "injury_son", "injury_daughter", "injury_child", "secured", "safety_report",
         "safety_photos", "recurring", "safety_photos_have",
-             "safety_report_asks", "charge"}
+             "safety_report_asks", "charge", "safety_self"}
     for kind in data:
         f, i = loc.empathy_for(kind, "formal"), loc.empathy_for(kind, "informal")
         assert f and i and f != i, kind
@@ -185,7 +185,7 @@ def test_empathy_lines():
             assert not re.search(r"\b(odmah|garant\w*|jamč\w*|sigurno|obeća\w*)\b", line, re.I), line
             assert not NOT_BOSNIAN.search(line), line
             # one or two sentences; the safety reply has three (sympathy, what to do, who contacts them)
-            assert 1 <= line.count(". ") + 1 <= (3 if kind in ("safety", "injury", "unhurt") else 2), line
+            assert 1 <= line.count(". ") + 1 <= (3 if kind in ("safety", "injury", "unhurt", "safety_self") else 2), line
         assert not re.search(r"\b(te|ti|tvoj\w*|tebe|tvom|možeš|čekaš|moraš|pišeš)\b", f), kind
         assert not re.search(r"\b(Vi|Vas|Vam|Vaš\w*|možete|čekate|morate)\b", i), kind
         # no gendered past participle in the informal line ("si čekao/čekala")

@@ -915,3 +915,18 @@ def test_someone_elses_account_in_german_names_no_gender_pair():
 def test_a_message_signed_by_a_couple_or_family_greets_them_all(lang, message, greets):
     d = draft(message, lang, "payment-instalments", name="Ruth Adler" if lang == "en" else "Stefan Pichler")
     assert greets in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,message,says", [
+    ("en", "This morning I received an electric shock from the kettle I bought from you. We have stopped using it.",
+     "I hope you are all right"),
+    ("de", "Heute früh habe ich beim Berühren des Toasters einen Stromschlag bekommen. Wir benutzen ihn nicht mehr.",
+     "dass es Ihnen gut geht"),
+    ("sr", "Kuvalo me udarilo strujom preko metalne drške. Više ga ne koristimo.", "nadamo se da ste dobro"),
+])
+def test_a_safety_incident_that_happened_to_the_writer_hopes_they_are_all_right(lang, message, says):
+    kinds = detect_situations(message, lang).kinds
+    assert "safety" in kinds and "self" in kinds, kinds
+    d = draft(message, lang, None, sentiment="negative", score=-0.8, action="hand_to_senior", name=None,
+              script="Latn" if lang == "sr" else None)
+    assert says in d.text and "everyone" not in d.text, d.text

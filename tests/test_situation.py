@@ -442,7 +442,7 @@ def test_empathy_file_has_every_kind_in_both_registers(language: str) -> None:
     extra = {"injury", "defect", "unhurt", "lost", "refund", "missing", "short", "short_delay", "short_repeat",
              "short_billing", "short_lost", "injury_son", "injury_daughter", "injury_child", "secured",
              "safety_report", "safety_photos", "recurring", "safety_photos_have",
-             "safety_report_asks", "charge"}
+             "safety_report_asks", "charge", "safety_self"}
     assert set(data) == set(KINDS) | extra, language
     for kind in extra:
         assert set(data[kind]) == {"formal", "informal"} and all(data[kind][r].strip() for r in data[kind]), kind

@@ -414,7 +414,8 @@ class Drafter:
             kind = "safety"
             entries, bodies, review = [], [], False
             text = None if bare else (loc.empathy_for("injury", register) if "injury" in situations else
-                                      loc.empathy_for("unhurt", register) if "unhurt" in situations else None) \
+                                      loc.empathy_for("unhurt", register) if "unhurt" in situations else
+                                      loc.empathy_for("safety_self", register) if "self" in situations else None) \
                 or loc.empathy_for("safety", register)
             who = next((k.split("_", 1)[1] for k in situations if k.startswith("injured_")), None)
             first = loc.empathy_for(f"injury_{who}", register) if who and text and "injury" in situations else None

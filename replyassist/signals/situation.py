@@ -101,6 +101,7 @@ DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset", "do
 #: ``secured``: with ``safety``, the customer has already taken the product out of use or kept it and its
 #: parts ("I have unplugged it and kept it", "Wir benutzen es nicht mehr"): the reply thanks them and asks
 #: them to keep it until it is examined, instead of telling them to stop using it.
+#: ``self``: with ``safety``, it happened to the writer ("I got an electric shock": "I hope you are all right").
 #: ``has_photos``: with ``safety``, the customer says they have photos ("please send us the photos you took").
 #: ``lost``: the parcel is marked delivered but is not there, or is lost ("sorry it has not reached you",
 #: not "sorry you are still waiting").
@@ -115,7 +116,7 @@ DONE_STEPS: tuple[str, ...] = ("done_neighbours", "done_spam", "done_reset", "do
 #: child was hurt ("we wish your son a quick recovery", not the impersonal "we hope for a quick recovery").
 INJURED: tuple[str, ...] = ("injured_son", "injured_daughter", "injured_child")
 QUALIFIERS: tuple[str, ...] = ("injury", "unhurt", "secured", "overdue", "defect", "lost", "missing", "refund", "charge",
-                               "recurring", "third_party", "representative", "has_photos") + DONE_STEPS + INJURED
+                               "recurring", "third_party", "representative", "has_photos", "self") + DONE_STEPS + INJURED
 #: Kinds that are a real problem of the customer (sarcasm needs one; praise excludes them).
 PROBLEM_KINDS: tuple[str, ...] = ("safety", "repeat", "damage", "wrong_item", "billing", "delay")
 
@@ -400,6 +401,8 @@ def detect_situations(text: str, language: str | None, history: Sequence[str] = 
         evidence["third_party"] = [f"third party: {_quote(raw['third_party'])}"]
     if "safety" in evidence and raw.get("unhurt") and "injury" not in evidence:
         evidence["unhurt"] = [f"unhurt: {_quote(raw['unhurt'])}"]
+    if "safety" in evidence and raw.get("self"):
+        evidence["self"] = [f"self: {_quote(raw['self'])}"]
     if "safety" in evidence and raw.get("has_photos"):
         evidence["has_photos"] = [f"has photos: {_quote(raw['has_photos'])}"]
     if "safety" in evidence and raw.get("secured"):
