@@ -286,7 +286,8 @@ class ReplyAssistant:
                 sentiment_label=sig.sentiment.label, escalation_action=sig.escalation.action,
                 customer_name=msg.customer_name, agent_name=msg.agent_name, channel=msg.channel,
                 history=tuple(msg.history), values=self._values(msg, prep), now=now,
-                situations=situations[k].kinds, also_answer=also[k], sentiment_score=sig.sentiment.score))
+                situations=situations[k].kinds, also_answer=also[k], sentiment_score=sig.sentiment.score,
+                variant_guessed=bool(analyses[k].variant and analyses[k].variant.guessed)))
             t_draft += time.perf_counter() - t0
             t0 = time.perf_counter()
             tone = self.tone_checker.check(draft, customer_register=draft.customer_register,

@@ -930,3 +930,15 @@ def test_a_safety_incident_that_happened_to_the_writer_hopes_they_are_all_right(
     d = draft(message, lang, None, sentiment="negative", score=-0.8, action="hand_to_senior", name=None,
               script="Latn" if lang == "sr" else None)
     assert says in d.text and "everyone" not in d.text, d.text
+
+
+@pytest.mark.parametrize("lang,guessed,greets", [("hr", True, "Pozdrav"), ("hr", False, "Bok"),
+                                                 ("bs", True, "Pozdrav"), ("bs", False, "Zdravo")])
+def test_a_guessed_bcms_variant_gets_the_greeting_all_three_use(lang, guessed, greets):
+    """"Bok" reads Croatian and "Zdravo" Serbian/Bosnian: when the text did not show the variant and nothing
+    else decided it, the informal greeting is "Pozdrav"."""
+    msg = "moze li se kod vas platit preko paypala?"
+    m = MatchResult(matches=(Match("payment-methods", 0.6, "q", lang, "x"),), band="confident", confidence=0.94)
+    d = DRAFTER.draft(DraftRequest(message=msg, language=lang, script=None, match=m, corpus=CORPUS, channel="chat",
+                                   now=OPEN, situations=(), variant_guessed=guessed))
+    assert d.text.startswith(greets), d.text

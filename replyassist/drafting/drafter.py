@@ -124,7 +124,8 @@ class DraftRequest:
     :func:`replyassist.signals.detect_situations`: ``"delay"``, ``"damage"``, ``"safety"``...)
     choose the empathy line; ``"safety"`` gives the safety-first reply instead of an FAQ answer.
     ``also_answer``: further entries to answer after the top match (a second question of the
-    message that matched on its own).
+    message that matched on its own). ``variant_guessed``: the Serbian/Croatian/Bosnian variant was
+    guessed (:attr:`replyassist.language.VariantDecision.guessed`): the greeting is the neutral "Pozdrav".
     """
 
     message: str
@@ -145,6 +146,7 @@ class DraftRequest:
     situations: Sequence[str] = ()
     also_answer: Sequence[str] = ()
     sentiment_score: float | None = None
+    variant_guessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,10 @@ class Drafter:
         # the greeting is chosen first: it may add a value (the surname in a formal BCMS greeting)
         greeting = None if bare else self._greeting(loc, register, names, negative, messaging, draft_lang, notes,
                                                     personal, values, legal="legal" in situations)
+        if greeting and request.variant_guessed and draft_lang in _VOCATIVE_LANGUAGES \
+                and re.match(r"(Bok|Zdravo)\b", greeting):
+            # "Bok" reads Croatian, "Zdravo" Serbian/Bosnian: with a guessed variant, the greeting all three use
+            greeting = re.sub(r"^(Bok|Zdravo)\b", "Pozdrav", greeting)
         if greeting is not None and draft_lang == "en" and register == "formal" and not messaging and names.full \
                 and greeting == loc.phrase("greeting", register, "name") and len(names.full.split()) >= 2:
             # a doctor who signs "Dr Helen Okafor" is greeted "Dear Dr Okafor," (no gender needed)

@@ -245,10 +245,13 @@ class VariantDecision:
     evidence: tuple[str, ...]
     note: str | None
     writer: str | None = None   # the standard the customer writes, when the text shows it
+    #: nothing decided it (neither the text nor a customer language, locale or default): the text's lean or
+    #: the detector's reading; the drafter then avoids words that mark one standard (a greeting "Bok")
+    guessed: bool = False
 
     def to_dict(self) -> dict:
         return {"language": self.language, "script": self.script, "decided_by": self.decided_by,
-                "evidence": list(self.evidence), "note": self.note, "writer": self.writer}
+                "evidence": list(self.evidence), "note": self.note, "writer": self.writer, "guessed": self.guessed}
 
 
 def _code(value: str | None, name: str) -> str | None:
@@ -361,6 +364,7 @@ def resolve_variant(text: str, detected: LanguageResult, *, customer_language: s
     decided_by = "text"
     reason = ""
     final = best
+    guessed = False
     if not clear:
         for source, code, shown in (("customer_language", hint, customer_language),
                                     ("locale", loc_lang, locale), ("default", dflt, default)):
@@ -374,6 +378,7 @@ def resolve_variant(text: str, detected: LanguageResult, *, customer_language: s
                 reason = what if cand == code else f"{what}; no {code} answers, so the closest, {cand}"
                 break
         else:
+            guessed = True
             # nothing to go by: the text's lean, then the detector's reading (a tie between Serbian and
             # Bosnian on shared words goes to Serbian unless the text shows something Bosnian)
             top = [a for a in plausible if answer_scores[a] == answer_scores[best]]
@@ -426,4 +431,4 @@ def resolve_variant(text: str, detected: LanguageResult, *, customer_language: s
     if extra:
         note = (note or "") + extra
         note = note.strip()
-    return VariantDecision(final, script, decided_by, ev.evidence, note, writer)
+    return VariantDecision(final, script, decided_by, ev.evidence, note, writer, guessed and len(answers) > 1)
