@@ -942,3 +942,12 @@ def test_a_guessed_bcms_variant_gets_the_greeting_all_three_use(lang, guessed, g
     d = DRAFTER.draft(DraftRequest(message=msg, language=lang, script=None, match=m, corpus=CORPUS, channel="chat",
                                    now=OPEN, situations=(), variant_guessed=guessed))
     assert d.text.startswith(greets), d.text
+
+
+def test_a_guessed_variant_on_a_forum_does_not_greet_and_sign_with_the_same_word():
+    m = MatchResult(matches=(), band="no_match", confidence=0.05)
+    d = DRAFTER.draft(DraftRequest(message="jel su tiganji iz serije Granit bez PFOA?", language="sr", script="Latn",
+                                   match=m, corpus=CORPUS, channel="forum", now=OPEN, situations=(),
+                                   variant_guessed=True, agent_name="Mira Kovač"))
+    assert d.text.startswith("Dobar dan") and d.text.count("Pozdrav") <= 1, d.text
+

@@ -316,7 +316,8 @@ class Drafter:
         if greeting and request.variant_guessed and draft_lang in _VOCATIVE_LANGUAGES \
                 and re.match(r"(Bok|Zdravo)\b", greeting):
             # "Bok" reads Croatian, "Zdravo" Serbian/Bosnian: with a guessed variant, the greeting all three use
-            greeting = re.sub(r"^(Bok|Zdravo)\b", "Pozdrav", greeting)
+            # ("Dobar dan" where the letter is signed "Pozdrav": not the same word twice)
+            greeting = re.sub(r"^(Bok|Zdravo)\b", "Pozdrav" if messaging else "Dobar dan", greeting)
         if greeting is not None and draft_lang == "en" and register == "formal" and not messaging and names.full \
                 and greeting == loc.phrase("greeting", register, "name") and len(names.full.split()) >= 2:
             # a doctor who signs "Dr Helen Okafor" is greeted "Dear Dr Okafor," (no gender needed)
