@@ -287,7 +287,7 @@ class ReplyAssistant:
                 customer_name=msg.customer_name, agent_name=msg.agent_name, channel=msg.channel,
                 history=tuple(msg.history), values=self._values(msg, prep), now=now,
                 situations=situations[k].kinds, also_answer=also[k], sentiment_score=sig.sentiment.score,
-                variant_guessed=bool(analyses[k].variant and analyses[k].variant.guessed)))
+                variant_guessed=_variant_guessed(analyses[k].variant)))
             t_draft += time.perf_counter() - t0
             t0 = time.perf_counter()
             tone = self.tone_checker.check(draft, customer_register=draft.customer_register,
@@ -393,6 +393,11 @@ def _second_questions(matches: Sequence[MatchResult], sentences: Sequence[str], 
         also[i] = (faq_id,)
         notes[i] = (f"second question answered from {faq_id!r}: {sentence!r}",)
     return notes, also
+
+
+def _variant_guessed(variant: Any) -> bool:
+    """Whether the Serbian/Croatian/Bosnian variant was guessed (``VariantDecision.guessed``; ``None``: no)."""
+    return bool(variant is not None and variant.guessed)
 
 
 def _history_problems(history: Sequence[Any]) -> tuple[str, ...]:
